@@ -97,8 +97,13 @@ struct lb_table_key {
 
 #define LB_BE_F_LOCAL (1u << 0)       /* endpoint runs on this node */
 #define LB_BE_F_TERMINATING (1u << 1) /* endpoint is terminating (kept for old flows) */
+/* The backend is in the service's current cluster-wide / node-local table:
+ * session affinity sticks to a backend only while this holds. */
+#define LB_BE_F_SELECTABLE_CLUSTER (1u << 2)
+#define LB_BE_F_SELECTABLE_LOCAL (1u << 3)
 
-/* Backend id 0 is never allocated: it means "none". */
+/* Backend id 0 is never allocated: it means "none". Ids are per service port,
+ * so that the flags describe this backend in this service. */
 struct lb_backend {
   union lb_addr addr;
   __be16 port;
@@ -234,7 +239,7 @@ enum lb_drop_reason {
   LB_DROP_NO_BACKEND = 6,          /* table slot empty or backend gone mid-update */
   LB_DROP_SNAT_EXHAUSTED = 7,      /* no free SNAT source port */
   LB_DROP_CT_FULL = 8,             /* conntrack map update failed */
-  LB_DROP_FRAG_NO_ENDPOINTS = 9,   /* fragment for a service with no endpoints */
+  LB_DROP_NO_ENDPOINTS = 9,        /* no endpoints, and the packet gets no reject (RST, fragment) */
   LB_DROP_SCTP_TOO_LONG = 10,      /* SCTP packet too long to recompute its CRC32c */
   LB_DROP_REJECT_FAILED = 11,      /* could not build the reject packet */
   LB_DROP_UNSUPPORTED_L4 = 12,     /* service port hit by a protocol we cannot translate */

@@ -1,0 +1,32 @@
+// Compile-time checks that the ABI's layout is what every side expects.
+// Included by C++ code that touches the maps; a change that moves a field
+// fails the build here instead of corrupting a map at run time.
+#ifndef SLUICE_DATAPLANE_ABI_LB_ABI_CHECK_H_
+#define SLUICE_DATAPLANE_ABI_LB_ABI_CHECK_H_
+
+#include <cstddef>
+
+#include "dataplane/abi/lb_abi.h"
+
+static_assert(sizeof(union lb_addr) == 16);
+static_assert(sizeof(struct lb_frontend_key) == 20);
+static_assert(offsetof(struct lb_frontend_key, port) == 16);
+static_assert(sizeof(struct lb_frontend_value) == 8);
+static_assert(sizeof(struct lb_service) == 16);
+static_assert(sizeof(struct lb_table_key) == 12);
+static_assert(sizeof(struct lb_backend) == 20);
+static_assert(sizeof(struct lb_affinity_key) == 20);
+static_assert(sizeof(struct lb_affinity_value) == 16);
+static_assert(sizeof(struct lb_ct_key) == 40);
+static_assert(offsetof(struct lb_ct_key, sport) == 32);
+static_assert(offsetof(struct lb_ct_key, proto) == 36);
+static_assert(sizeof(struct lb_ct_entry) == 56);
+static_assert(offsetof(struct lb_ct_entry, expires_ns) == 48);
+static_assert(sizeof(struct lb_frag_key) == 40);
+static_assert(sizeof(struct lb_frag_value) == 16);
+static_assert(sizeof(struct lb_config) == 64);
+static_assert(sizeof(struct lb_node_addr_key) == 20);
+static_assert(sizeof(struct lb_result) == 16);
+static_assert(LB_CNT_DROP_BASE > LB_CNT_FRAG_FOLLOWED);
+
+#endif  // SLUICE_DATAPLANE_ABI_LB_ABI_CHECK_H_

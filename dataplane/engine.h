@@ -1,0 +1,55 @@
+// The interface every dataplane engine implements (bpf, dpdk, reference):
+// it owns the maps of dataplane/abi/lb_abi.h and runs the packet core.
+// The service table programs an Engine; nothing here knows Kubernetes.
+#ifndef SLUICE_DATAPLANE_ENGINE_H_
+#define SLUICE_DATAPLANE_ENGINE_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "dataplane/abi/lb_abi.h"
+
+namespace sluice {
+
+// Backend ids of one service's tables, per enum lb_table_scope.
+using ServiceTables = std::array<std::vector<uint32_t>, LB_SCOPE_COUNT>;
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  virtual absl::Status SetConfig(const lb_config& config) = 0;
+  virtual absl::Status AddNodeAddress(const lb_node_addr_key& key) = 0;
+  virtual absl::Status RemoveNodeAddress(const lb_node_addr_key& key) = 0;
+
+  virtual absl::Status UpsertFrontend(const lb_frontend_key& key,
+                                      const lb_frontend_value& value) = 0;
+  virtual absl::Status DeleteFrontend(const lb_frontend_key& key) = 0;
+
+  virtual absl::Status UpsertBackend(uint32_t id, const lb_backend& backend) = 0;
+  virtual absl::Status DeleteBackend(uint32_t id) = 0;
+
+  // Writes `tables` as generation `service.gen`, then the service value that
+  // names it, so that packets switch from the old tables to the new at once.
+  virtual absl::Status UpsertService(uint32_t id, const lb_service& service,
+                                     const ServiceTables& tables) = 0;
+  virtual absl::Status DeleteService(uint32_t id) = 0;
+
+  // Deletes the conntrack entries for which `match` is true; returns how many.
+  using ConntrackMatch = std::function<bool(const lb_ct_key&, const lb_ct_entry&)>;
+  virtual absl::StatusOr<size_t> FlushConntrack(const ConntrackMatch& match) = 0;
+
+  // Counters by enum lb_counter slot, summed over CPUs.
+  virtual std::vector<uint64_t> Counters() const = 0;
+};
+
+using EnginePtr = std::unique_ptr<Engine>;
+
+}  // namespace sluice
+
+#endif  // SLUICE_DATAPLANE_ENGINE_H_
