@@ -2,7 +2,9 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "dataplane/abi/lb_abi_check.h"
@@ -167,6 +169,11 @@ absl::Status ServiceTable::ApplyOne(
     backends[bk] = {id, v};
     numbered.push_back({id, &b});
   }
+  // Tables follow address order, not the order endpoints were listed in, so
+  // that every agent builds the same tables from the same endpoints.
+  std::sort(numbered.begin(), numbered.end(), [](const NumberedBackend& a, const NumberedBackend& b) {
+    return std::tie(a.backend->address, a.backend->port) < std::tie(b.backend->address, b.backend->port);
+  });
   auto tables = BuildServiceTables(port, numbered);
   if (!tables.ok()) return tables.status();
   for (int scope = 0; scope < LB_SCOPE_COUNT; ++scope) {

@@ -22,7 +22,9 @@ struct ReferenceEngine::Maps {
 };
 
 namespace {
-constexpr size_t kHeadroom = 256;  // as XDP gives
+// As XDP gives: 256 bytes, plus 2 so that the IP header is 4-byte aligned
+// (NET_IP_ALIGN).
+constexpr size_t kHeadroom = 258;
 constexpr size_t kTailroom = 256;
 }  // namespace
 

@@ -34,7 +34,7 @@ struct PodKeyEq {
 template <typename K, typename V>
 using PodMap = absl::node_hash_map<K, V, PodKeyHash<K>, PodKeyEq<K>>;
 
-class ReferenceEngine final : public Engine {
+class ReferenceEngine : public Engine {
  public:
   ReferenceEngine();
   ~ReferenceEngine() override;

@@ -1,0 +1,172 @@
+// Behaviour of the packet core and the service table that fixtures cannot
+// show well: SNAT port allocation and exhaustion, counters, generations,
+// reprogramming only what changed.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include "dataplane/lb_names.h"
+#include "dataplane/reference/reference_engine.h"
+#include "dataplane/service_table.h"
+#include "tests/packet/packet_builder.h"
+
+namespace sluice {
+namespace {
+
+IpAddress Ip(const char* s) { return *IpAddress::Parse(s); }
+
+ServicePort NodePortService(std::vector<const char*> backends) {
+  ServicePort p;
+  p.name = "default/np:http";
+  p.frontends.push_back({FrontendKind::kNodePort, std::nullopt, IpFamily::kV4, 30080, Protocol::kTCP});
+  for (const char* b : backends) {
+    Backend be;
+    be.address = Ip(b);
+    be.port = 8080;
+    p.backends.push_back(be);
+  }
+  return p;
+}
+
+std::vector<uint8_t> Syn(const std::string& src, int sport, const std::string& dst, int dport) {
+  YAML::Node spec = YAML::Load("{ipv4: {src: " + src + ", dst: " + dst + "}, tcp: {sport: " +
+                               std::to_string(sport) + ", dport: " + std::to_string(dport) + "}}");
+  return *testing::BuildPacket(spec);
+}
+
+uint16_t SourcePort(const std::vector<uint8_t>& f) { return static_cast<uint16_t>(f[34] << 8 | f[35]); }
+
+class CoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    node_.node_addresses = {Ip("192.168.1.10")};
+    ASSERT_TRUE(table_.SetNode(node_).ok());
+  }
+  NodeConfig node_;
+  ReferenceEngine engine_;
+  ServiceTable table_{&engine_};
+};
+
+TEST_F(CoreTest, SnatPortsStayInTheirRangeAndNeverInTheNodePortRange) {
+  ASSERT_TRUE(table_.Apply({NodePortService({"10.244.1.1"})}).ok());
+  for (int i = 0; i < 500; ++i) {
+    auto pkt = Syn("203.0.113." + std::to_string(1 + i % 200), 1024 + i, "192.168.1.10", 30080);
+    lb_result r = engine_.Process(pkt, LB_HOOK_EXTERNAL);
+    ASSERT_EQ(r.verdict, LB_VERDICT_FORWARD);
+    uint16_t port = SourcePort(pkt);
+    EXPECT_GE(port, node_.snat_port_min);
+    EXPECT_LE(port, node_.snat_port_max);
+    EXPECT_FALSE(port >= node_.nodeport_min && port <= node_.nodeport_max);
+  }
+}
+
+TEST_F(CoreTest, SnatExhaustionDropsAndCounts) {
+  node_.snat_port_min = 40000;
+  node_.snat_port_max = 40001;  // two ports for one backend
+  ASSERT_TRUE(table_.SetNode(node_).ok());
+  ASSERT_TRUE(table_.Apply({NodePortService({"10.244.1.1"})}).ok());
+  std::vector<uint8_t> verdicts;
+  for (int i = 0; i < 3; ++i) {
+    auto pkt = Syn("203.0.113." + std::to_string(i + 1), 5555, "192.168.1.10", 30080);
+    lb_result r = engine_.Process(pkt, LB_HOOK_EXTERNAL);
+    verdicts.push_back(r.verdict);
+    if (i == 2) {
+      EXPECT_EQ(r.reason, LB_DROP_SNAT_EXHAUSTED);
+    }
+  }
+  EXPECT_EQ(verdicts, (std::vector<uint8_t>{LB_VERDICT_FORWARD, LB_VERDICT_FORWARD, LB_VERDICT_DROP}));
+  EXPECT_EQ(engine_.Counters()[DropCounter(LB_DROP_SNAT_EXHAUSTED)], 1u);
+  EXPECT_EQ(engine_.Counters()[LB_CNT_DROP], 1u);
+}
+
+TEST_F(CoreTest, SnatRangeOverlappingNodePortsIsRefused) {
+  node_.snat_port_min = 30000;
+  auto s = table_.SetNode(node_);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("overlaps the NodePort range"), std::string::npos) << s;
+}
+
+TEST_F(CoreTest, EveryVerdictIsCounted) {
+  ASSERT_TRUE(table_.Apply({NodePortService({"10.244.1.1"})}).ok());
+  auto fwd = Syn("203.0.113.1", 1000, "192.168.1.10", 30080);
+  auto pass = Syn("203.0.113.1", 1000, "192.168.1.10", 22);
+  std::vector<uint8_t> runt = {1, 2, 3};
+  engine_.Process(fwd, LB_HOOK_EXTERNAL);
+  engine_.Process(pass, LB_HOOK_EXTERNAL);
+  engine_.Process(runt, LB_HOOK_EXTERNAL);
+  auto c = engine_.Counters();
+  EXPECT_EQ(c[LB_CNT_FORWARD], 1u);
+  EXPECT_EQ(c[LB_CNT_PASS], 1u);
+  EXPECT_EQ(c[DropCounter(LB_DROP_MALFORMED_L2)], 1u);
+  EXPECT_EQ(CounterName(DropCounter(LB_DROP_MALFORMED_L2)), "drop:malformed_l2");
+}
+
+TEST_F(CoreTest, ChangingBackendsSwapsTheTableGeneration) {
+  ASSERT_TRUE(table_.Apply({NodePortService({"10.244.1.1"})}).ok());
+  uint32_t id = table_.ServiceId("default/np:http", IpFamily::kV4);
+  uint8_t gen = engine_.service(id)->gen;
+  ASSERT_TRUE(table_.Apply({NodePortService({"10.244.1.1", "10.244.1.2"})}).ok());
+  EXPECT_EQ(engine_.service(id)->gen, gen ^ 1);
+  EXPECT_EQ(engine_.service(id)->table_size[LB_SCOPE_CLUSTER], kDefaultMaglevTableSize);
+}
+
+// Counts the engine calls the service table makes.
+class CountingEngine : public ReferenceEngine {
+ public:
+  absl::Status UpsertService(uint32_t id, const lb_service& s, const ServiceTables& t) override {
+    ++service_writes;
+    return ReferenceEngine::UpsertService(id, s, t);
+  }
+  absl::Status UpsertBackend(uint32_t id, const lb_backend& b) override {
+    ++backend_writes;
+    return ReferenceEngine::UpsertBackend(id, b);
+  }
+  int service_writes = 0;
+  int backend_writes = 0;
+};
+
+TEST(ServiceTable, ApplyingTheSameServicesTwiceWritesNothing) {
+  CountingEngine engine;
+  ServiceTable table(&engine);
+  NodeConfig node;
+  node.node_addresses = {Ip("192.168.1.10")};
+  ASSERT_TRUE(table.SetNode(node).ok());
+  auto svc = NodePortService({"10.244.1.1", "10.244.1.2"});
+  ASSERT_TRUE(table.Apply({svc}).ok());
+  int services = engine.service_writes, backends = engine.backend_writes;
+  ASSERT_TRUE(table.Apply({svc}).ok());
+  EXPECT_EQ(engine.service_writes, services);
+  EXPECT_EQ(engine.backend_writes, backends);
+}
+
+TEST(ServiceTable, RemovingAServiceRemovesItsFrontend) {
+  ReferenceEngine engine;
+  ServiceTable table(&engine);
+  NodeConfig node;
+  node.node_addresses = {Ip("192.168.1.10")};
+  ASSERT_TRUE(table.SetNode(node).ok());
+  ASSERT_TRUE(table.Apply({NodePortService({"10.244.1.1"})}).ok());
+  ASSERT_TRUE(table.Apply({}).ok());
+  auto pkt = Syn("203.0.113.1", 1000, "192.168.1.10", 30080);
+  EXPECT_EQ(engine.Process(pkt, LB_HOOK_EXTERNAL).verdict, LB_VERDICT_PASS);
+  EXPECT_EQ(table.stats().services, 0u);
+}
+
+TEST(ServiceTable, TwoServicesClaimingOneFrontendKeepTheFirst) {
+  ReferenceEngine engine;
+  ServiceTable table(&engine);
+  NodeConfig node;
+  node.node_addresses = {Ip("192.168.1.10")};
+  ASSERT_TRUE(table.SetNode(node).ok());
+  auto a = NodePortService({"10.244.1.1"});
+  auto b = NodePortService({"10.244.1.2"});
+  b.name = "default/other:http";
+  ASSERT_TRUE(table.Apply({a, b}).ok());
+  EXPECT_EQ(table.stats().frontend_conflicts, 1u);
+  auto pkt = Syn("203.0.113.1", 1000, "192.168.1.10", 30080);
+  engine.Process(pkt, LB_HOOK_EXTERNAL);
+  EXPECT_EQ(pkt[30], 10);
+  EXPECT_EQ(pkt[33], 1);  // 10.244.1.1: the first service's backend
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,49 @@
+// The `sluice` binary: one entry point, a subcommand each.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "tools/sluice/replay.h"
+
+namespace {
+
+constexpr char kHelp[] =
+    "sluice: a Kubernetes service proxy and load-balancer dataplane\n"
+    "\n"
+    "commands:\n"
+    "  replay   push a packet capture through the packet core programmed from\n"
+    "           Kubernetes Services and EndpointSlices; write what it forwards\n"
+    "  version  print the version\n"
+    "\n"
+    "run 'sluice COMMAND --help' for a command's flags\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kHelp;
+    return args.empty() ? 2 : 0;
+  }
+  std::string cmd = args[0];
+  args.erase(args.begin());
+  if (cmd == "version") {
+    std::cout << "sluice " << SLUICE_VERSION << "\n";
+    return 0;
+  }
+  if (cmd == "replay") {
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+      std::cout << "usage: sluice replay --objects FILE --node-ip IP [--node-ip IP] [--node-name NAME]\n"
+                   "                     [--from external|local] IN.pcap OUT.pcap\n";
+      return 0;
+    }
+    auto s = sluice::RunReplayCommand(args, std::cout);
+    if (!s.ok()) {
+      std::cerr << "sluice replay: " << s.message() << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  std::cerr << "sluice: unknown command \"" << cmd << "\"\n" << kHelp;
+  return 2;
+}
