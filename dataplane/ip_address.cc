@@ -12,6 +12,9 @@ namespace sluice {
 absl::StatusOr<IpAddress> IpAddress::Parse(absl::string_view text) {
   std::string s(text);
   IpAddress a;
+  // inet_pton would stop at an embedded NUL and accept "10.0.0.1\0junk".
+  if (s.find('\0') != std::string::npos)
+    return absl::InvalidArgumentError("IP address contains a NUL byte");
   if (inet_pton(AF_INET, s.c_str(), a.bytes_.data()) == 1) {
     a.family_ = IpFamily::kV4;
     return a;

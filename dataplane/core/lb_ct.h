@@ -7,8 +7,8 @@
 #include "dataplane/core/lb_parse.h"
 
 LB_INLINE __u8 lb_tcp_next_state(__u8 flags) {
-  if (flags & (LB_TCP_RST | LB_TCP_FIN)) return LB_TCP_CLOSING;
-  if ((flags & LB_TCP_SYN) && !(flags & LB_TCP_ACK)) return LB_TCP_SYN;
+  if (flags & (LB_TCPF_RST | LB_TCPF_FIN)) return LB_TCP_CLOSING;
+  if ((flags & LB_TCPF_SYN) && !(flags & LB_TCPF_ACK)) return LB_TCP_SYN;
   return LB_TCP_ESTABLISHED;
 }
 

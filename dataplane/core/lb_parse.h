@@ -50,10 +50,10 @@ struct lb_pkt {
   __u8 pad[2];
 };
 
-#define LB_TCP_FIN 0x01
-#define LB_TCP_SYN 0x02
-#define LB_TCP_RST 0x04
-#define LB_TCP_ACK 0x10
+#define LB_TCPF_FIN 0x01
+#define LB_TCPF_SYN 0x02
+#define LB_TCPF_RST 0x04
+#define LB_TCPF_ACK 0x10
 
 /* Parse outcome: LB_CONTINUE with a filled lb_pkt, or LB_DONE with the result
  * set (pass for non-IP, drop with a reason for malformed). */

@@ -65,20 +65,20 @@ LB_INLINE void lb_write_ipv6(struct ipv6hdr *ip6, __u16 payload_len, __u8 nexthd
 LB_INLINE int lb_reject_tcp(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_result *res) {
   struct tcphdr *th = lb_hdr(ctx, p->l4_off, sizeof(struct tcphdr));
   if (!th) return lb_drop(res, LB_DROP_REJECT_FAILED);
-  if (p->tcp_flags & LB_TCP_RST) return lb_drop(res, LB_DROP_NO_ENDPOINTS);
+  if (p->tcp_flags & LB_TCPF_RST) return lb_drop(res, LB_DROP_NO_ENDPOINTS);
   __u32 seg = p->l4_len - (__u32)th->doff * 4;
-  if (p->tcp_flags & LB_TCP_SYN) seg++;
-  if (p->tcp_flags & LB_TCP_FIN) seg++;
+  if (p->tcp_flags & LB_TCPF_SYN) seg++;
+  if (p->tcp_flags & LB_TCPF_FIN) seg++;
   __be32 seq, ack;
   __u8 flags;
-  if (p->tcp_flags & LB_TCP_ACK) {
+  if (p->tcp_flags & LB_TCPF_ACK) {
     seq = th->ack_seq;
     ack = 0;
-    flags = LB_TCP_RST;
+    flags = LB_TCPF_RST;
   } else {
     seq = 0;
     ack = lb_htonl(lb_ntohl(th->seq) + seg);
-    flags = LB_TCP_RST | LB_TCP_ACK;
+    flags = LB_TCPF_RST | LB_TCPF_ACK;
   }
   const struct lb_ct_key *t = &p->tuple;
   __u32 iplen = p->family == LB_AF_INET ? 20 : 40;

@@ -24,9 +24,11 @@ struct Param {
   const FixtureCase* c;
 };
 
+void PrintTo(const Param& p, std::ostream* os) { *os << p.c->file << ": " << p.c->name; }
+
 std::vector<Fixture>& AllFixtures() {
   static std::vector<Fixture> fixtures = [] {
-    auto f = LoadFixtureDir(FIXTURE_DIR);
+    auto f = LoadFixtureDir(getenv("FIXTURE_DIR") ? getenv("FIXTURE_DIR") : FIXTURE_DIR);
     if (!f.ok()) {
       ADD_FAILURE() << f.status();
       return std::vector<Fixture>{};
@@ -61,7 +63,7 @@ std::string CaseName(const ::testing::TestParamInfo<Param>& info) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, ReferenceFixture, ::testing::ValuesIn(AllCases()), CaseName);
 
 TEST(ReferenceFixtures, AreLoadedAndNotEmpty) {
-  auto f = LoadFixtureDir(FIXTURE_DIR);
+  auto f = LoadFixtureDir(getenv("FIXTURE_DIR") ? getenv("FIXTURE_DIR") : FIXTURE_DIR);
   ASSERT_TRUE(f.ok()) << f.status();
   EXPECT_GE(AllCases().size(), 20u);
 }
