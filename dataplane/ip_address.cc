@@ -53,4 +53,37 @@ std::string IpAddress::ToString() const {
   return buf;
 }
 
+absl::StatusOr<IpPrefix> IpPrefix::Parse(absl::string_view text) {
+  size_t slash = text.find('/');
+  if (slash == absl::string_view::npos)
+    return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not a prefix (want ADDRESS/LENGTH)"));
+  auto addr = IpAddress::Parse(text.substr(0, slash));
+  if (!addr.ok()) return addr.status();
+  int len = 0;
+  absl::string_view digits = text.substr(slash + 1);
+  if (digits.empty() || digits.size() > 3) return absl::InvalidArgumentError(absl::StrCat("\"", text, "\": bad prefix length"));
+  for (char c : digits) {
+    if (c < '0' || c > '9') return absl::InvalidArgumentError(absl::StrCat("\"", text, "\": bad prefix length"));
+    len = len * 10 + (c - '0');
+  }
+  if (len > (addr->is_v4() ? 32 : 128))
+    return absl::InvalidArgumentError(absl::StrCat("\"", text, "\": prefix length out of range"));
+  IpPrefix p;
+  p.address_ = *addr;
+  p.length_ = len;
+  return p;
+}
+
+bool IpPrefix::Contains(const IpAddress& a) const {
+  if (a.family() != address_.family()) return false;
+  int full = length_ / 8, rest = length_ % 8;
+  for (int i = 0; i < full; ++i)
+    if (a.bytes()[i] != address_.bytes()[i]) return false;
+  if (rest == 0) return true;
+  uint8_t mask = static_cast<uint8_t>(0xff << (8 - rest));
+  return (a.bytes()[full] & mask) == (address_.bytes()[full] & mask);
+}
+
+std::string IpPrefix::ToString() const { return absl::StrCat(address_.ToString(), "/", length_); }
+
 }  // namespace sluice

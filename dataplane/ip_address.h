@@ -37,6 +37,20 @@ class IpAddress {
   std::array<uint8_t, 16> bytes_{};  // IPv4 in the first four bytes, rest zero
 };
 
+// An address prefix ("10.244.0.0/16", "fd00::/64").
+class IpPrefix {
+ public:
+  static absl::StatusOr<IpPrefix> Parse(absl::string_view text);
+  bool Contains(const IpAddress& a) const;
+  const IpAddress& address() const { return address_; }
+  int length() const { return length_; }
+  std::string ToString() const;
+
+ private:
+  IpAddress address_;
+  int length_ = 0;
+};
+
 }  // namespace sluice
 
 #endif  // SLUICE_DATAPLANE_IP_ADDRESS_H_

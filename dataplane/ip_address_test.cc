@@ -29,5 +29,25 @@ TEST(IpAddress, RoundTripsThroughTheAbiWithZeroPadding) {
   EXPECT_EQ(IpAddress::FromAbi(abi, LB_AF_INET), a);
 }
 
+TEST(IpPrefix, ContainsAddressesOfItsFamilyAndLength) {
+  auto p = *IpPrefix::Parse("10.244.0.0/16");
+  EXPECT_TRUE(p.Contains(*IpAddress::Parse("10.244.3.7")));
+  EXPECT_FALSE(p.Contains(*IpAddress::Parse("10.245.0.1")));
+  EXPECT_FALSE(p.Contains(*IpAddress::Parse("fd00::1")));
+  auto p6 = *IpPrefix::Parse("fd00:244::/63");
+  EXPECT_TRUE(p6.Contains(*IpAddress::Parse("fd00:244:0:1::9")));
+  EXPECT_FALSE(p6.Contains(*IpAddress::Parse("fd00:244:0:2::9")));
+}
+
+TEST(IpPrefix, RejectsBadLengths) {
+  EXPECT_FALSE(IpPrefix::Parse("10.0.0.0/33").ok());
+  EXPECT_FALSE(IpPrefix::Parse("10.0.0.0").ok());
+  EXPECT_FALSE(IpPrefix::Parse("10.0.0.0/x").ok());
+}
+
+TEST(IpAddress, RejectsAnEmbeddedNul) {
+  EXPECT_FALSE(IpAddress::Parse(absl::string_view("10.0.0.1\0junk", 13)).ok());
+}
+
 }  // namespace
 }  // namespace sluice

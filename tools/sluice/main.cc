@@ -33,8 +33,7 @@ int main(int argc, char** argv) {
   }
   if (cmd == "replay") {
     if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-      std::cout << "usage: sluice replay --objects FILE --node-ip IP [--node-ip IP] [--node-name NAME]\n"
-                   "                     [--from external|local] IN.pcap OUT.pcap\n";
+      std::cout << sluice::kReplayUsage << "\n";
       return 0;
     }
     auto s = sluice::RunReplayCommand(args, std::cout);

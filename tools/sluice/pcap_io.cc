@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace sluice {
@@ -11,7 +12,12 @@ absl::Status ReadPcap(const std::string& path,
                       const std::function<absl::Status(CapturedPacket&)>& fn) {
   char err[PCAP_ERRBUF_SIZE] = {0};
   pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
-  if (!p) return absl::InvalidArgumentError(absl::StrCat(path, ": ", err));
+  if (!p) {
+    // libpcap's message often starts with the path already.
+    absl::string_view msg(err);
+    if (absl::StartsWith(msg, path + ": ")) msg.remove_prefix(path.size() + 2);
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", msg));
+  }
   std::unique_ptr<pcap_t, decltype(&pcap_close)> guard(p, pcap_close);
   if (pcap_datalink(p) != DLT_EN10MB)
     return absl::InvalidArgumentError(absl::StrCat(path, ": link type ",

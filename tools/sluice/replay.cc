@@ -1,6 +1,8 @@
 #include "tools/sluice/replay.h"
 
+#include <cstring>
 #include <map>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -13,17 +15,22 @@
 #include "tools/sluice/pcap_io.h"
 
 namespace sluice {
-namespace {
 
-constexpr char kUsage[] =
-    "usage: sluice replay --objects FILE --node-ip IP [--node-ip IP] [--node-name NAME]\n"
-    "                     [--from external|local] IN.pcap OUT.pcap";
+const char kReplayUsage[] =
+    "usage: sluice replay --objects FILE --node-ip IP[,IP] [--node-name NAME]\n"
+    "                     [--cluster-cidr CIDR[,CIDR]] [--from external|local] IN.pcap OUT.pcap\n"
+    "  A packet whose source is in --cluster-cidr or is a node address enters as\n"
+    "  local traffic (from a pod or the node); any other as external. --from\n"
+    "  forces one or the other for every packet.";
+
+namespace {
 
 struct ReplayOptions {
   std::string objects;
   std::vector<IpAddress> node_ips;
   std::string node_name;
-  lb_hook hook = LB_HOOK_EXTERNAL;
+  std::optional<lb_hook> hook;
+  std::vector<IpPrefix> cluster_cidrs;
   std::string in;
   std::string out;
 };
@@ -53,11 +60,20 @@ absl::StatusOr<ReplayOptions> ParseArgs(const std::vector<std::string>& args) {
       auto v = value("--node-name");
       if (!v.ok()) return v.status();
       o.node_name = *v;
+    } else if (a == "--cluster-cidr") {
+      auto v = value("--cluster-cidr");
+      if (!v.ok()) return v.status();
+      for (absl::string_view part : absl::StrSplit(*v, ',')) {
+        auto p = IpPrefix::Parse(part);
+        if (!p.ok()) return absl::InvalidArgumentError(absl::StrCat("--cluster-cidr: ", p.status().message()));
+        o.cluster_cidrs.push_back(*p);
+      }
     } else if (a == "--from") {
       auto v = value("--from");
       if (!v.ok()) return v.status();
       if (*v == "local") o.hook = LB_HOOK_LOCAL;
-      else if (*v != "external")
+      else if (*v == "external") o.hook = LB_HOOK_EXTERNAL;
+      else
         return absl::InvalidArgumentError(absl::StrCat("--from: \"", *v, "\": want external or local"));
     } else if (a.rfind("--", 0) == 0) {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag ", a));
@@ -73,11 +89,39 @@ absl::StatusOr<ReplayOptions> ParseArgs(const std::vector<std::string>& args) {
   return o;
 }
 
+// The source address of an Ethernet frame, if it is IP.
+std::optional<IpAddress> SourceAddress(const std::vector<uint8_t>& f) {
+  if (f.size() >= 34 && f[12] == 0x08 && f[13] == 0x00) {
+    lb_addr a{};
+    std::memcpy(&a.v4, &f[26], 4);
+    return IpAddress::FromAbi(a, LB_AF_INET);
+  }
+  if (f.size() >= 54 && f[12] == 0x86 && f[13] == 0xdd) {
+    lb_addr a{};
+    std::memcpy(a.b, &f[22], 16);
+    return IpAddress::FromAbi(a, LB_AF_INET6);
+  }
+  return std::nullopt;
+}
+
+// Which hook a packet would meet on a real node: pods' and the node's own
+// traffic at the local hooks, everything else at the external interface.
+lb_hook HookFor(const ReplayOptions& o, const std::vector<uint8_t>& frame) {
+  if (o.hook) return *o.hook;
+  auto src = SourceAddress(frame);
+  if (!src) return LB_HOOK_EXTERNAL;
+  for (const IpAddress& n : o.node_ips)
+    if (n == *src) return LB_HOOK_LOCAL;
+  for (const IpPrefix& p : o.cluster_cidrs)
+    if (p.Contains(*src)) return LB_HOOK_LOCAL;
+  return LB_HOOK_EXTERNAL;
+}
+
 }  // namespace
 
 absl::Status RunReplayCommand(const std::vector<std::string>& args, std::ostream& out) {
   auto opts = ParseArgs(args);
-  if (!opts.ok()) return absl::InvalidArgumentError(absl::StrCat(opts.status().message(), "\n", kUsage));
+  if (!opts.ok()) return absl::InvalidArgumentError(absl::StrCat(opts.status().message(), "\n", kReplayUsage));
 
   auto objects = k8s::LoadObjectsFile(opts->objects);
   if (!objects.ok()) return objects.status();
@@ -100,7 +144,7 @@ absl::Status RunReplayCommand(const std::vector<std::string>& args, std::ostream
   auto s = ReadPcap(opts->in, [&](CapturedPacket& pkt) {
     ++packets;
     if (pkt.time_ns > engine.time_ns()) engine.SetTimeNs(pkt.time_ns);
-    lb_result r = engine.Process(pkt.data, opts->hook);
+    lb_result r = engine.Process(pkt.data, HookFor(*opts, pkt.data));
     if (r.verdict == LB_VERDICT_FORWARD || r.verdict == LB_VERDICT_REJECT) {
       (*writer)->Write(pkt);
       ++written;

@@ -11,6 +11,8 @@
 
 namespace sluice {
 
+extern const char kReplayUsage[];
+
 // Runs the subcommand with its arguments (after "replay"); prints the
 // summary to `out`. Errors name the file and what is wrong.
 absl::Status RunReplayCommand(const std::vector<std::string>& args, std::ostream& out);
