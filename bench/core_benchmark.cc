@@ -13,10 +13,13 @@
 namespace sluice {
 namespace {
 
-IpAddress Ip(const char* s) { return *IpAddress::Parse(s); }
+IpAddress Ip(const char* s) {
+  return *IpAddress::Parse(s);
+}
 
 // A 64-byte frame: Ethernet, IPv4, TCP (flags given), 10 bytes of payload.
-std::vector<uint8_t> Tcp(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport, uint8_t flags) {
+std::vector<uint8_t> Tcp(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
+                         uint8_t flags) {
   std::vector<uint8_t> f(64, 0);
   f[12] = 0x08;
   f[14] = 0x45;
@@ -85,8 +88,12 @@ void NewFlows(benchmark::State& state, Algorithm alg) {
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_NewTcpFlow_Maglev(benchmark::State& state) { NewFlows(state, Algorithm::kMaglev); }
-void BM_NewTcpFlow_RoundRobin(benchmark::State& state) { NewFlows(state, Algorithm::kRoundRobin); }
+void BM_NewTcpFlow_Maglev(benchmark::State& state) {
+  NewFlows(state, Algorithm::kMaglev);
+}
+void BM_NewTcpFlow_RoundRobin(benchmark::State& state) {
+  NewFlows(state, Algorithm::kRoundRobin);
+}
 
 void BM_EstablishedFlow(benchmark::State& state) {
   Setup s(Algorithm::kMaglev);

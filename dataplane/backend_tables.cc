@@ -68,7 +68,8 @@ absl::StatusOr<ServiceTables> BuildServiceTables(const ServicePort& port,
     mb.reserve(usable.size());
     for (size_t i : usable) {
       const Backend& b = *backends[i].backend;
-      std::string addr = b.address.is_v4() ? b.address.ToString() : absl::StrCat("[", b.address.ToString(), "]");
+      std::string addr =
+          b.address.is_v4() ? b.address.ToString() : absl::StrCat("[", b.address.ToString(), "]");
       mb.push_back({absl::StrCat(addr, ":", b.port), b.weight});
     }
     auto table = BuildMaglevTable(mb, port.maglev_table_size);

@@ -56,14 +56,17 @@ std::string IpAddress::ToString() const {
 absl::StatusOr<IpPrefix> IpPrefix::Parse(absl::string_view text) {
   size_t slash = text.find('/');
   if (slash == absl::string_view::npos)
-    return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not a prefix (want ADDRESS/LENGTH)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", text, "\" is not a prefix (want ADDRESS/LENGTH)"));
   auto addr = IpAddress::Parse(text.substr(0, slash));
   if (!addr.ok()) return addr.status();
   int len = 0;
   absl::string_view digits = text.substr(slash + 1);
-  if (digits.empty() || digits.size() > 3) return absl::InvalidArgumentError(absl::StrCat("\"", text, "\": bad prefix length"));
+  if (digits.empty() || digits.size() > 3)
+    return absl::InvalidArgumentError(absl::StrCat("\"", text, "\": bad prefix length"));
   for (char c : digits) {
-    if (c < '0' || c > '9') return absl::InvalidArgumentError(absl::StrCat("\"", text, "\": bad prefix length"));
+    if (c < '0' || c > '9')
+      return absl::InvalidArgumentError(absl::StrCat("\"", text, "\": bad prefix length"));
     len = len * 10 + (c - '0');
   }
   if (len > (addr->is_v4() ? 32 : 128))
@@ -84,6 +87,8 @@ bool IpPrefix::Contains(const IpAddress& a) const {
   return (a.bytes()[full] & mask) == (address_.bytes()[full] & mask);
 }
 
-std::string IpPrefix::ToString() const { return absl::StrCat(address_.ToString(), "/", length_); }
+std::string IpPrefix::ToString() const {
+  return absl::StrCat(address_.ToString(), "/", length_);
+}
 
 }  // namespace sluice

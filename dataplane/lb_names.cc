@@ -8,14 +8,13 @@ namespace {
 constexpr const char* kVerdicts[] = {"pass", "forward", "reject", "drop"};
 
 constexpr const char* kReasons[LB_DROP_REASON_COUNT] = {
-    "none",           "malformed_l2",   "malformed_l3",  "malformed_l4",  "ipv6_ext_chain",
-    "frag_unknown",   "no_backend",     "snat_exhausted", "ct_full",      "no_endpoints",
-    "sctp_too_long",  "reject_failed",  "unsupported_l4",
+    "none",          "malformed_l2",  "malformed_l3",   "malformed_l4", "ipv6_ext_chain",
+    "frag_unknown",  "no_backend",    "snat_exhausted", "ct_full",      "no_endpoints",
+    "sctp_too_long", "reject_failed", "unsupported_l4",
 };
 
-constexpr const char* kCounters[] = {"pass",   "forward", "reject",     "drop",
-                                     "ct_new", "ct_hit",  "reply",      "icmp_error",
-                                     "frag_followed"};
+constexpr const char* kCounters[] = {"pass",   "forward", "reject",     "drop",         "ct_new",
+                                     "ct_hit", "reply",   "icmp_error", "frag_followed"};
 
 }  // namespace
 
@@ -28,7 +27,8 @@ const char* DropReasonName(uint8_t reason) {
 }
 
 std::string CounterName(uint32_t counter) {
-  if (counter >= LB_CNT_DROP_BASE) return absl::StrCat("drop:", DropReasonName(counter - LB_CNT_DROP_BASE));
+  if (counter >= LB_CNT_DROP_BASE)
+    return absl::StrCat("drop:", DropReasonName(counter - LB_CNT_DROP_BASE));
   if (counter < std::size(kCounters)) return kCounters[counter];
   return absl::StrCat("slot", counter);
 }

@@ -13,7 +13,9 @@
 namespace sluice {
 namespace {
 
-std::string KeyBytes(const void* p, size_t n) { return std::string(static_cast<const char*>(p), n); }
+std::string KeyBytes(const void* p, size_t n) {
+  return std::string(static_cast<const char*>(p), n);
+}
 
 lb_frontend_key FrontendKey(const Frontend& f, IpFamily family) {
   lb_frontend_key k{};
@@ -47,7 +49,9 @@ uint8_t FrontendFlags(const ServicePort& port, FrontendKind kind) {
   return flags;
 }
 
-bool SameBytes(const void* a, const void* b, size_t n) { return std::memcmp(a, b, n) == 0; }
+bool SameBytes(const void* a, const void* b, size_t n) {
+  return std::memcmp(a, b, n) == 0;
+}
 
 }  // namespace
 
@@ -57,9 +61,9 @@ absl::StatusOr<lb_config> MakeLbConfig(const NodeConfig& node) {
   if (node.nodeport_max < node.nodeport_min)
     return absl::InvalidArgumentError("NodePort range is empty");
   if (node.snat_port_min <= node.nodeport_max && node.nodeport_min <= node.snat_port_max)
-    return absl::InvalidArgumentError(absl::StrCat(
-        "SNAT port range ", node.snat_port_min, "-", node.snat_port_max,
-        " overlaps the NodePort range ", node.nodeport_min, "-", node.nodeport_max));
+    return absl::InvalidArgumentError(
+        absl::StrCat("SNAT port range ", node.snat_port_min, "-", node.snat_port_max,
+                     " overlaps the NodePort range ", node.nodeport_min, "-", node.nodeport_max));
   lb_config c{};
   bool have4 = false, have6 = false;
   for (const IpAddress& a : node.node_addresses) {
@@ -111,7 +115,9 @@ uint32_t ServiceTable::AllocateId() {
   return next_id_++;
 }
 
-void ServiceTable::ReleaseId(uint32_t id) { free_ids_.push_back(id); }
+void ServiceTable::ReleaseId(uint32_t id) {
+  free_ids_.push_back(id);
+}
 
 uint32_t ServiceTable::ServiceId(const std::string& name, IpFamily family) const {
   auto it = programmed_.find(absl::StrCat(name, family == IpFamily::kV4 ? "/v4" : "/v6"));
@@ -171,9 +177,11 @@ absl::Status ServiceTable::ApplyOne(
   }
   // Tables follow address order, not the order endpoints were listed in, so
   // that every agent builds the same tables from the same endpoints.
-  std::sort(numbered.begin(), numbered.end(), [](const NumberedBackend& a, const NumberedBackend& b) {
-    return std::tie(a.backend->address, a.backend->port) < std::tie(b.backend->address, b.backend->port);
-  });
+  std::sort(numbered.begin(), numbered.end(),
+            [](const NumberedBackend& a, const NumberedBackend& b) {
+              return std::tie(a.backend->address, a.backend->port) <
+                     std::tie(b.backend->address, b.backend->port);
+            });
   auto tables = BuildServiceTables(port, numbered);
   if (!tables.ok()) return tables.status();
   for (int scope = 0; scope < LB_SCOPE_COUNT; ++scope) {

@@ -53,7 +53,7 @@ class ServiceTable {
   absl::Status Apply(const std::vector<ServicePort>& ports);
 
   struct Stats {
-    size_t services = 0;   // programmed (service port, family) pairs
+    size_t services = 0;  // programmed (service port, family) pairs
     size_t frontends = 0;
     size_t backends = 0;
     size_t frontend_conflicts = 0;  // frontends claimed by two services (the first kept)
@@ -78,9 +78,9 @@ class ServiceTable {
     std::map<std::string, std::pair<lb_frontend_key, lb_frontend_value>> frontends;
   };
 
-  absl::Status ApplyOne(const std::string& key, const ServicePort& port, IpFamily family,
-                        std::map<std::string, std::pair<lb_frontend_key, lb_frontend_value>>&
-                            claimed);
+  absl::Status ApplyOne(
+      const std::string& key, const ServicePort& port, IpFamily family,
+      std::map<std::string, std::pair<lb_frontend_key, lb_frontend_value>>& claimed);
   absl::Status Remove(const std::string& key);
   absl::Status RemoveBackend(uint32_t id);
   uint32_t AllocateId();

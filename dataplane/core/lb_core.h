@@ -21,7 +21,7 @@
  * entry. A later fragment to a service address whose first fragment was not
  * seen (lost, or reordered ahead of it) is dropped and counted; to any other
  * address it passes untouched. */
-LB_INLINE void lb_frag_key_of(const struct lb_pkt *p, struct lb_frag_key *fk) {
+LB_INLINE void lb_frag_key_of(const struct lb_pkt* p, struct lb_frag_key* fk) {
   lb_memzero(fk, sizeof(*fk));
   lb_addr_copy(&fk->saddr, &p->tuple.saddr);
   lb_addr_copy(&fk->daddr, &p->tuple.daddr);
@@ -30,8 +30,8 @@ LB_INLINE void lb_frag_key_of(const struct lb_pkt *p, struct lb_frag_key *fk) {
   fk->family = p->family;
 }
 
-LB_INLINE void lb_frag_remember(struct lb_ctx *ctx, const struct lb_config *cfg,
-                                const struct lb_pkt *p, __u64 now) {
+LB_INLINE void lb_frag_remember(struct lb_ctx* ctx, const struct lb_config* cfg,
+                                const struct lb_pkt* p, __u64 now) {
   struct lb_frag_key fk;
   lb_frag_key_of(p, &fk);
   struct lb_frag_value fv = {.sport = p->tuple.sport,
@@ -42,8 +42,8 @@ LB_INLINE void lb_frag_remember(struct lb_ctx *ctx, const struct lb_config *cfg,
 }
 
 /* Applies an entry found in conntrack. */
-LB_INLINE int lb_apply_entry(struct lb_ctx *ctx, struct lb_pkt *p, const struct lb_ct_entry *e,
-                             struct lb_result *res) {
+LB_INLINE int lb_apply_entry(struct lb_ctx* ctx, struct lb_pkt* p, const struct lb_ct_entry* e,
+                             struct lb_result* res) {
   struct lb_nat n;
   lb_nat_from_entry(e, &n);
   int rc = lb_nat_rewrite(ctx, p, &n);
@@ -55,10 +55,10 @@ LB_INLINE int lb_apply_entry(struct lb_ctx *ctx, struct lb_pkt *p, const struct 
 
 /* A tracked packet. LB_CONTINUE means "treat as a new flow" (no entry, an
  * expired one, or one whose backend is gone). */
-LB_INLINE int lb_process_tracked(struct lb_ctx *ctx, const struct lb_config *cfg,
-                                 struct lb_pkt *p, struct lb_result *res, __u64 now) {
+LB_INLINE int lb_process_tracked(struct lb_ctx* ctx, const struct lb_config* cfg, struct lb_pkt* p,
+                                 struct lb_result* res, __u64 now) {
   struct lb_ct_key key = p->tuple;
-  struct lb_ct_entry *e = lb_map_ct(ctx, &key);
+  struct lb_ct_entry* e = lb_map_ct(ctx, &key);
   if (!e || e->expires_ns < now) return LB_CONTINUE;
   if (!(e->flags & LB_CT_F_REPLY)) {
     /* A removed backend releases its flows: the next packet picks anew
@@ -73,18 +73,18 @@ LB_INLINE int lb_process_tracked(struct lb_ctx *ctx, const struct lb_config *cfg
   return lb_apply_entry(ctx, p, &copy, res);
 }
 
-LB_INLINE int lb_process_new(struct lb_ctx *ctx, const struct lb_config *cfg, struct lb_pkt *p,
-                             int hook, struct lb_result *res, __u64 now) {
-  struct lb_frontend_value *fv = lb_lookup_frontend(ctx, &p->tuple);
+LB_INLINE int lb_process_new(struct lb_ctx* ctx, const struct lb_config* cfg, struct lb_pkt* p,
+                             int hook, struct lb_result* res, __u64 now) {
+  struct lb_frontend_value* fv = lb_lookup_frontend(ctx, &p->tuple);
   if (!fv) return lb_finish(res, LB_VERDICT_PASS, LB_EGRESS_NONE);
   struct lb_frontend_value fe = *fv;
   res->service_id = fe.service_id;
-  struct lb_service *sv = lb_map_service(ctx, fe.service_id);
+  struct lb_service* sv = lb_map_service(ctx, fe.service_id);
   if (!sv) return lb_drop(res, LB_DROP_NO_BACKEND);
   struct lb_service svc = *sv; /* one copy: this packet sees one generation */
   __u8 scope = (fe.flags & LB_FE_F_LOCAL_ONLY) ? LB_SCOPE_LOCAL : LB_SCOPE_CLUSTER;
   if (svc.table_size[scope] == 0) return lb_reject(ctx, p, res);
-  struct lb_backend *be = 0;
+  struct lb_backend* be = 0;
   __u32 id = lb_select_backend(ctx, &svc, fe.service_id, scope, &p->tuple, now, &be);
   if (!id || !be || be->family != p->family) return lb_drop(res, LB_DROP_NO_BACKEND);
   struct lb_backend backend = *be;
@@ -94,8 +94,8 @@ LB_INLINE int lb_process_new(struct lb_ctx *ctx, const struct lb_config *cfg, st
   return lb_apply_entry(ctx, p, &entry, res);
 }
 
-LB_INLINE int lb_process_l4(struct lb_ctx *ctx, const struct lb_config *cfg, struct lb_pkt *p,
-                            int hook, struct lb_result *res, __u64 now) {
+LB_INLINE int lb_process_l4(struct lb_ctx* ctx, const struct lb_config* cfg, struct lb_pkt* p,
+                            int hook, struct lb_result* res, __u64 now) {
   if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP && p->proto != LB_IPPROTO_SCTP) {
     if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
       if (lb_icmp_is_error(p) && lb_icmp_error(ctx, p, res, now) == LB_DONE) return LB_DONE;
@@ -105,7 +105,7 @@ LB_INLINE int lb_process_l4(struct lb_ctx *ctx, const struct lb_config *cfg, str
   if (!p->has_l4) {
     struct lb_frag_key fk;
     lb_frag_key_of(p, &fk);
-    struct lb_frag_value *fv = lb_map_frag(ctx, &fk);
+    struct lb_frag_value* fv = lb_map_frag(ctx, &fk);
     if (!fv || fv->expires_ns < now) {
       if (lb_is_service_addr(ctx, &p->tuple)) return lb_drop(res, LB_DROP_FRAG_UNKNOWN);
       return lb_finish(res, LB_VERDICT_PASS, LB_EGRESS_NONE);
@@ -123,10 +123,10 @@ LB_INLINE int lb_process_l4(struct lb_ctx *ctx, const struct lb_config *cfg, str
 
 /* Processes the packet in ctx. `hook` is enum lb_hook. Counts the verdict
  * (and the drop reason) and returns the result. */
-LB_INLINE void lb_process(struct lb_ctx *ctx, int hook, struct lb_result *res) {
+LB_INLINE void lb_process(struct lb_ctx* ctx, int hook, struct lb_result* res) {
   lb_memzero(res, sizeof(*res));
   __u32 bytes = (__u32)(lb_pkt_end(ctx) - lb_pkt_data(ctx));
-  const struct lb_config *cfg = lb_map_config(ctx);
+  const struct lb_config* cfg = lb_map_config(ctx);
   struct lb_pkt p;
   if (!cfg) {
     lb_finish(res, LB_VERDICT_PASS, LB_EGRESS_NONE); /* not configured yet */
@@ -145,7 +145,8 @@ LB_INLINE void lb_process(struct lb_ctx *ctx, int hook, struct lb_result *res) {
       break;
     default:
       lb_count(ctx, LB_CNT_DROP, bytes);
-      lb_count(ctx, LB_CNT_DROP_BASE + (res->reason < LB_DROP_REASON_COUNT ? res->reason : 0), bytes);
+      lb_count(ctx, LB_CNT_DROP_BASE + (res->reason < LB_DROP_REASON_COUNT ? res->reason : 0),
+               bytes);
       break;
   }
 }

@@ -12,7 +12,7 @@ LB_INLINE __u8 lb_tcp_next_state(__u8 flags) {
   return LB_TCP_ESTABLISHED;
 }
 
-LB_INLINE __u64 lb_ct_timeout_ns(const struct lb_config *cfg, __u8 proto, __u8 state) {
+LB_INLINE __u64 lb_ct_timeout_ns(const struct lb_config* cfg, __u8 proto, __u8 state) {
   __u32 s;
   if (proto != IPPROTO_TCP)
     s = cfg->udp_timeout_s; /* UDP and SCTP */
@@ -26,8 +26,8 @@ LB_INLINE __u64 lb_ct_timeout_ns(const struct lb_config *cfg, __u8 proto, __u8 s
 }
 
 /* The key that the other direction of an entry's flow is tracked under. */
-LB_INLINE void lb_ct_reverse_key(const struct lb_ct_key *k, const struct lb_ct_entry *e,
-                                 struct lb_ct_key *out) {
+LB_INLINE void lb_ct_reverse_key(const struct lb_ct_key* k, const struct lb_ct_entry* e,
+                                 struct lb_ct_key* out) {
   out->family = k->family;
   out->proto = k->proto;
   out->pad = 0;
@@ -50,9 +50,9 @@ LB_INLINE void lb_ct_reverse_key(const struct lb_ct_key *k, const struct lb_ct_e
 /* Advances the entry with this packet. Writes to the shared entry only when
  * the state changes or the expiry moves by more than a second, so that an
  * established flow does not write on every packet. */
-LB_INLINE void lb_ct_refresh(struct lb_ctx *ctx, const struct lb_config *cfg,
-                             const struct lb_ct_key *k, struct lb_ct_entry *e,
-                             const struct lb_pkt *p, __u64 now) {
+LB_INLINE void lb_ct_refresh(struct lb_ctx* ctx, const struct lb_config* cfg,
+                             const struct lb_ct_key* k, struct lb_ct_entry* e,
+                             const struct lb_pkt* p, __u64 now) {
   __u8 state = e->tcp_state;
   if (p->proto == IPPROTO_TCP && p->has_l4) {
     __u8 next = lb_tcp_next_state(p->tcp_flags);
@@ -67,7 +67,7 @@ LB_INLINE void lb_ct_refresh(struct lb_ctx *ctx, const struct lb_config *cfg,
       /* Closing applies to the whole flow: shorten the other direction too. */
       struct lb_ct_key rk;
       lb_ct_reverse_key(k, e, &rk);
-      struct lb_ct_entry *re = lb_map_ct(ctx, &rk);
+      struct lb_ct_entry* re = lb_map_ct(ctx, &rk);
       if (re && re->expires_ns > expires) {
         re->expires_ns = expires;
         re->tcp_state = LB_TCP_CLOSING;

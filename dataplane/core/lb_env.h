@@ -20,11 +20,11 @@
  *   __u32 *lb_map_table_slot(ctx, const struct lb_table_key *);
  *   struct lb_backend *lb_map_backend(ctx, __u32 backend_id);
  *   struct lb_affinity_value *lb_map_affinity(ctx, const struct lb_affinity_key *);
- *   int   lb_map_affinity_update(ctx, const struct lb_affinity_key *, const struct lb_affinity_value *);
- *   struct lb_ct_entry *lb_map_ct(ctx, const struct lb_ct_key *);
- *   int   lb_map_ct_update(ctx, const struct lb_ct_key *, const struct lb_ct_entry *, int only_new);
- *   struct lb_frag_value *lb_map_frag(ctx, const struct lb_frag_key *);
- *   int   lb_map_frag_update(ctx, const struct lb_frag_key *, const struct lb_frag_value *);
+ *   int   lb_map_affinity_update(ctx, const struct lb_affinity_key *, const struct
+ * lb_affinity_value *); struct lb_ct_entry *lb_map_ct(ctx, const struct lb_ct_key *); int
+ * lb_map_ct_update(ctx, const struct lb_ct_key *, const struct lb_ct_entry *, int only_new); struct
+ * lb_frag_value *lb_map_frag(ctx, const struct lb_frag_key *); int   lb_map_frag_update(ctx, const
+ * struct lb_frag_key *, const struct lb_frag_value *);
  *
  * Other:
  *   __u32 lb_rr_next(ctx, __u32 service_id);   atomically increments the service's counter

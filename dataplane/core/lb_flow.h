@@ -13,18 +13,18 @@
 
 /* Inserts the reply entry `rk` -> `re`, choosing a free SNAT source port when
  * the flow is masqueraded. Returns 0 or a drop reason. */
-LB_INLINE int lb_flow_insert_reply(struct lb_ctx *ctx, const struct lb_config *cfg,
-                                   const struct lb_ct_key *fwd, struct lb_ct_entry *fe,
-                                   struct lb_ct_key *rk, const struct lb_ct_entry *re) {
-  if (!(fe->flags & LB_CT_F_SNAT))
-    return lb_map_ct_update(ctx, rk, re, 0) ? LB_DROP_CT_FULL : 0;
+LB_INLINE int lb_flow_insert_reply(struct lb_ctx* ctx, const struct lb_config* cfg,
+                                   const struct lb_ct_key* fwd, struct lb_ct_entry* fe,
+                                   struct lb_ct_key* rk, const struct lb_ct_entry* re) {
+  if (!(fe->flags & LB_CT_F_SNAT)) return lb_map_ct_update(ctx, rk, re, 0) ? LB_DROP_CT_FULL : 0;
   __u32 lo = cfg->snat_port_min, hi = cfg->snat_port_max;
   if (lo == 0 || hi < lo) return LB_DROP_SNAT_EXHAUSTED;
   __u32 range = hi - lo + 1;
   /* Keep the client's port when it is in range (as Linux NAT does), else
    * start from a hash of the flow so that flows spread over the range. */
   __u32 want = lb_ntohs(fwd->sport);
-  __u32 start = (want >= lo && want <= hi) ? want - lo : lb_hash_tuple(fwd, LB_HASH_SEED_SNAT) % range;
+  __u32 start =
+      (want >= lo && want <= hi) ? want - lo : lb_hash_tuple(fwd, LB_HASH_SEED_SNAT) % range;
   for (__u32 i = 0; i < LB_SNAT_TRIES; i++) {
     __u32 port = lo + (start + i * 7919u) % range; /* a prime stride visits distinct ports */
     rk->dport = lb_htons((__u16)port);
@@ -38,11 +38,11 @@ LB_INLINE int lb_flow_insert_reply(struct lb_ctx *ctx, const struct lb_config *c
 
 /* Creates the forward and reply entries of a new flow to backend `be`.
  * On success *out holds the forward entry to apply. Returns 0 or a drop reason. */
-LB_INLINE int lb_flow_create(struct lb_ctx *ctx, const struct lb_config *cfg,
-                             const struct lb_pkt *p, const struct lb_frontend_value *fe_val,
-                             int hook, __u32 backend_id, const struct lb_backend *be, __u64 now,
-                             struct lb_ct_entry *out) {
-  const struct lb_ct_key *t = &p->tuple;
+LB_INLINE int lb_flow_create(struct lb_ctx* ctx, const struct lb_config* cfg,
+                             const struct lb_pkt* p, const struct lb_frontend_value* fe_val,
+                             int hook, __u32 backend_id, const struct lb_backend* be, __u64 now,
+                             struct lb_ct_entry* out) {
+  const struct lb_ct_key* t = &p->tuple;
   int hairpin = lb_addr_eq(&be->addr, &t->saddr);
   int snat = hairpin || ((fe_val->flags & LB_FE_F_MASQUERADE) && hook == LB_HOOK_EXTERNAL);
   __u8 state = p->proto == IPPROTO_TCP ? lb_tcp_next_state(p->tcp_flags) : LB_TCP_NONE;

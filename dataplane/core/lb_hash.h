@@ -7,7 +7,9 @@
 
 #include "dataplane/core/lb_helpers.h"
 
-LB_INLINE __u32 lb_rotl32(__u32 x, int r) { return (x << r) | (x >> (32 - r)); }
+LB_INLINE __u32 lb_rotl32(__u32 x, int r) {
+  return (x << r) | (x >> (32 - r));
+}
 
 LB_INLINE __u32 lb_hash_mix(__u32 h, __u32 k) {
   k *= 0xcc9e2d51u;
@@ -28,11 +30,11 @@ LB_INLINE __u32 lb_hash_final(__u32 h) {
 }
 
 /* Hash of a 5-tuple; seed distinguishes uses (selection, SNAT ports). */
-LB_INLINE __u32 lb_hash_tuple(const struct lb_ct_key *k, __u32 seed) {
+LB_INLINE __u32 lb_hash_tuple(const struct lb_ct_key* k, __u32 seed) {
   __u32 h = seed;
-LB_UNROLL
+  LB_UNROLL
   for (int i = 0; i < 4; i++) h = lb_hash_mix(h, k->saddr.w[i]);
-LB_UNROLL
+  LB_UNROLL
   for (int i = 0; i < 4; i++) h = lb_hash_mix(h, k->daddr.w[i]);
   h = lb_hash_mix(h, ((__u32)k->sport << 16) | k->dport);
   h = lb_hash_mix(h, ((__u32)k->proto << 8) | k->family);

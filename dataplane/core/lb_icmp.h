@@ -8,7 +8,7 @@
 #include "dataplane/core/lb_ct.h"
 #include "dataplane/core/lb_nat.h"
 
-LB_INLINE int lb_icmp_is_error(const struct lb_pkt *p) {
+LB_INLINE int lb_icmp_is_error(const struct lb_pkt* p) {
   if (!p->has_l4 || p->fragment) return 0;
   if (p->proto == IPPROTO_ICMP)
     return p->icmp_type == ICMP_DEST_UNREACH || p->icmp_type == ICMP_TIME_EXCEEDED ||
@@ -21,7 +21,7 @@ LB_INLINE int lb_icmp_is_error(const struct lb_pkt *p) {
 
 /* Parses the quoted packet into `in`. Returns 0, or -1 if it is not a
  * TCP/UDP/SCTP packet with its ports present. */
-LB_INLINE int lb_icmp_parse_inner(struct lb_ctx *ctx, const struct lb_pkt *p, struct lb_pkt *in) {
+LB_INLINE int lb_icmp_parse_inner(struct lb_ctx* ctx, const struct lb_pkt* p, struct lb_pkt* in) {
   lb_memzero(in, sizeof(*in));
   in->l3_off = (__u16)(p->l4_off + 8);
   in->family = p->family;
@@ -30,14 +30,14 @@ LB_INLINE int lb_icmp_parse_inner(struct lb_ctx *ctx, const struct lb_pkt *p, st
   in->quoted = 1;
   __u32 hlen;
   if (p->family == LB_AF_INET) {
-    struct iphdr *ip = lb_hdr(ctx, in->l3_off, sizeof(struct iphdr));
+    struct iphdr* ip = lb_hdr(ctx, in->l3_off, sizeof(struct iphdr));
     if (!ip || ip->ihl < 5) return -1;
     hlen = (__u32)ip->ihl * 4;
     in->proto = ip->protocol;
     in->tuple.saddr.v4 = ip->saddr;
     in->tuple.daddr.v4 = ip->daddr;
   } else {
-    struct ipv6hdr *ip6 = lb_hdr(ctx, in->l3_off, sizeof(struct ipv6hdr));
+    struct ipv6hdr* ip6 = lb_hdr(ctx, in->l3_off, sizeof(struct ipv6hdr));
     if (!ip6) return -1;
     hlen = sizeof(struct ipv6hdr);
     in->proto = ip6->nexthdr; /* quoted extension headers are not walked */
@@ -48,18 +48,18 @@ LB_INLINE int lb_icmp_parse_inner(struct lb_ctx *ctx, const struct lb_pkt *p, st
     return -1;
   in->tuple.proto = in->proto;
   in->l4_off = (__u16)(in->l3_off + hlen);
-  __be16 *ports = lb_hdr(ctx, in->l4_off, 4);
+  __be16* ports = lb_hdr(ctx, in->l4_off, 4);
   if (!ports) return -1;
   in->tuple.sport = ports[0];
   in->tuple.dport = ports[1];
-  __u8 *end = lb_pkt_end(ctx);
+  __u8* end = lb_pkt_end(ctx);
   in->l4_len = (__u16)(end - (lb_pkt_data(ctx) + in->l4_off));
   return 0;
 }
 
 /* Returns LB_DONE with the packet translated, or LB_CONTINUE if the error is
  * not about a flow the core tracks (the caller passes it). */
-LB_INLINE int lb_icmp_error(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_result *res,
+LB_INLINE int lb_icmp_error(struct lb_ctx* ctx, struct lb_pkt* p, struct lb_result* res,
                             __u64 now) {
   struct lb_pkt in;
   if (lb_icmp_parse_inner(ctx, p, &in)) return LB_CONTINUE;
@@ -73,7 +73,7 @@ LB_INLINE int lb_icmp_error(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_resu
   k.dport = in.tuple.sport;
   k.proto = in.tuple.proto;
   k.family = in.tuple.family;
-  struct lb_ct_entry *e = lb_map_ct(ctx, &k);
+  struct lb_ct_entry* e = lb_map_ct(ctx, &k);
   if (!e || e->expires_ns < now) return LB_CONTINUE;
   if (p->l4_len > LB_CSUM_MAX_BYTES) return LB_CONTINUE;
 
@@ -109,8 +109,8 @@ LB_INLINE int lb_icmp_error(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_resu
   p->has_l4 = 1;
   if (rc) return lb_drop(res, (__u8)rc);
 
-  __u16 *check = lb_hdr(ctx, p->l4_off + 2, 2);
-  __u8 *icmp = lb_hdr(ctx, p->l4_off, 8);
+  __u16* check = lb_hdr(ctx, p->l4_off + 2, 2);
+  __u8* icmp = lb_hdr(ctx, p->l4_off, 8);
   if (!check || !icmp) return lb_drop(res, LB_DROP_MALFORMED_L4);
   *check = 0;
   __u32 sum = 0;

@@ -17,7 +17,7 @@ struct lb_nat {
   __u8 pad[3];
 };
 
-LB_INLINE void lb_nat_from_entry(const struct lb_ct_entry *e, struct lb_nat *n) {
+LB_INLINE void lb_nat_from_entry(const struct lb_ct_entry* e, struct lb_nat* n) {
   lb_addr_copy(&n->saddr, &e->nat_saddr);
   lb_addr_copy(&n->daddr, &e->nat_daddr);
   n->sport = e->nat_sport;
@@ -34,7 +34,7 @@ LB_INLINE __u32 lb_l4_csum_off(__u8 proto) {
 }
 
 /* Applies `n` to the parsed packet `p`; returns 0 or a drop reason. */
-LB_INLINE int lb_nat_rewrite(struct lb_ctx *ctx, struct lb_pkt *p, const struct lb_nat *n) {
+LB_INLINE int lb_nat_rewrite(struct lb_ctx* ctx, struct lb_pkt* p, const struct lb_nat* n) {
   union lb_addr old_s, old_d;
   lb_addr_copy(&old_s, &p->tuple.saddr);
   lb_addr_copy(&old_d, &p->tuple.daddr);
@@ -42,7 +42,7 @@ LB_INLINE int lb_nat_rewrite(struct lb_ctx *ctx, struct lb_pkt *p, const struct 
   int do_d = (n->flags & LB_CT_F_DNAT) != 0;
 
   /* L4 first, while the header offsets are known good. */
-  __u16 *l4csum = 0;
+  __u16* l4csum = 0;
   __u32 csoff = lb_l4_csum_off(p->proto);
   if (p->has_l4 && csoff) {
     l4csum = lb_hdr(ctx, p->l4_off + csoff, 2);
@@ -51,7 +51,7 @@ LB_INLINE int lb_nat_rewrite(struct lb_ctx *ctx, struct lb_pkt *p, const struct 
     if (l4csum && p->proto == IPPROTO_UDP && p->family == LB_AF_INET && *l4csum == 0) l4csum = 0;
   }
   if (p->has_l4) {
-    __be16 *ports = lb_hdr(ctx, p->l4_off, 4);
+    __be16* ports = lb_hdr(ctx, p->l4_off, 4);
     if (!ports) return LB_DROP_MALFORMED_L4;
     if (l4csum) {
       if (do_s) {
@@ -74,7 +74,7 @@ LB_INLINE int lb_nat_rewrite(struct lb_ctx *ctx, struct lb_pkt *p, const struct 
   }
 
   if (p->family == LB_AF_INET) {
-    struct iphdr *ip = lb_hdr(ctx, p->l3_off, sizeof(struct iphdr));
+    struct iphdr* ip = lb_hdr(ctx, p->l3_off, sizeof(struct iphdr));
     if (!ip) return LB_DROP_MALFORMED_L3;
     if (do_s) {
       lb_csum_replace4(&ip->check, ip->saddr, n->saddr.v4);
@@ -85,7 +85,7 @@ LB_INLINE int lb_nat_rewrite(struct lb_ctx *ctx, struct lb_pkt *p, const struct 
       ip->daddr = n->daddr.v4;
     }
   } else {
-    struct ipv6hdr *ip6 = lb_hdr(ctx, p->l3_off, sizeof(struct ipv6hdr));
+    struct ipv6hdr* ip6 = lb_hdr(ctx, p->l3_off, sizeof(struct ipv6hdr));
     if (!ip6) return LB_DROP_MALFORMED_L3;
     if (do_s) __builtin_memcpy(&ip6->saddr, n->saddr.b, 16);
     if (do_d) __builtin_memcpy(&ip6->daddr, n->daddr.b, 16);

@@ -57,22 +57,22 @@ struct lb_pkt {
 
 /* Parse outcome: LB_CONTINUE with a filled lb_pkt, or LB_DONE with the result
  * set (pass for non-IP, drop with a reason for malformed). */
-LB_INLINE int lb_parse_l4(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_result *res) {
+LB_INLINE int lb_parse_l4(struct lb_ctx* ctx, struct lb_pkt* p, struct lb_result* res) {
   if (!p->has_l4) return LB_CONTINUE;
   switch (p->proto) {
     case IPPROTO_TCP: {
-      struct tcphdr *th = lb_hdr(ctx, p->l4_off, sizeof(struct tcphdr));
+      struct tcphdr* th = lb_hdr(ctx, p->l4_off, sizeof(struct tcphdr));
       if (!th || p->l4_len < sizeof(struct tcphdr)) return lb_drop(res, LB_DROP_MALFORMED_L4);
       __u32 doff = (__u32)th->doff * 4;
       if (doff < sizeof(struct tcphdr) || (!p->fragment && doff > p->l4_len))
         return lb_drop(res, LB_DROP_MALFORMED_L4);
       p->tuple.sport = th->source;
       p->tuple.dport = th->dest;
-      p->tcp_flags = ((__u8 *)th)[13];
+      p->tcp_flags = ((__u8*)th)[13];
       return LB_CONTINUE;
     }
     case IPPROTO_UDP: {
-      struct udphdr *uh = lb_hdr(ctx, p->l4_off, sizeof(struct udphdr));
+      struct udphdr* uh = lb_hdr(ctx, p->l4_off, sizeof(struct udphdr));
       if (!uh || p->l4_len < sizeof(struct udphdr)) return lb_drop(res, LB_DROP_MALFORMED_L4);
       __u32 ulen = lb_ntohs(uh->len);
       /* A first fragment's UDP length covers the whole datagram. */
@@ -84,7 +84,7 @@ LB_INLINE int lb_parse_l4(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_result
     }
     case LB_IPPROTO_SCTP: {
       /* Common header: source port, destination port, tag, checksum. */
-      __be16 *ports = lb_hdr(ctx, p->l4_off, 12);
+      __be16* ports = lb_hdr(ctx, p->l4_off, 12);
       if (!ports || p->l4_len < 12) return lb_drop(res, LB_DROP_MALFORMED_L4);
       p->tuple.sport = ports[0];
       p->tuple.dport = ports[1];
@@ -92,7 +92,7 @@ LB_INLINE int lb_parse_l4(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_result
     }
     case IPPROTO_ICMP:
     case IPPROTO_ICMPV6: {
-      __u8 *ih = lb_hdr(ctx, p->l4_off, 8);
+      __u8* ih = lb_hdr(ctx, p->l4_off, 8);
       if (!ih || p->l4_len < 8) return lb_drop(res, LB_DROP_MALFORMED_L4);
       p->icmp_type = ih[0];
       p->icmp_code = ih[1];
@@ -103,8 +103,8 @@ LB_INLINE int lb_parse_l4(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_result
   }
 }
 
-LB_INLINE int lb_parse_ipv4(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_result *res) {
-  struct iphdr *ip = lb_hdr(ctx, p->l3_off, sizeof(struct iphdr));
+LB_INLINE int lb_parse_ipv4(struct lb_ctx* ctx, struct lb_pkt* p, struct lb_result* res) {
+  struct iphdr* ip = lb_hdr(ctx, p->l3_off, sizeof(struct iphdr));
   if (!ip) return lb_drop(res, LB_DROP_MALFORMED_L3);
   __u32 ihl = (__u32)ip->ihl * 4;
   __u32 tot = lb_ntohs(ip->tot_len);
@@ -127,9 +127,9 @@ LB_INLINE int lb_parse_ipv4(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_resu
 
 /* One step of the IPv6 extension-header walk. Returns 1 when `*nexthdr` is
  * an upper-layer protocol (walk done), 0 to continue, or LB_DONE-style drop via res. */
-LB_INLINE int lb_ipv6_ext_step(struct lb_ctx *ctx, struct lb_pkt *p, __u8 *nexthdr, __u32 *off,
+LB_INLINE int lb_ipv6_ext_step(struct lb_ctx* ctx, struct lb_pkt* p, __u8* nexthdr, __u32* off,
                                __u32 end_off) {
-  __u8 *h;
+  __u8* h;
   __u32 len;
   switch (*nexthdr) {
     case LB_NEXTHDR_HOP:
@@ -164,8 +164,8 @@ LB_INLINE int lb_ipv6_ext_step(struct lb_ctx *ctx, struct lb_pkt *p, __u8 *nexth
   return 0;
 }
 
-LB_INLINE int lb_parse_ipv6(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_result *res) {
-  struct ipv6hdr *ip6 = lb_hdr(ctx, p->l3_off, sizeof(struct ipv6hdr));
+LB_INLINE int lb_parse_ipv6(struct lb_ctx* ctx, struct lb_pkt* p, struct lb_result* res) {
+  struct ipv6hdr* ip6 = lb_hdr(ctx, p->l3_off, sizeof(struct ipv6hdr));
   if (!ip6) return lb_drop(res, LB_DROP_MALFORMED_L3);
   __u32 plen = lb_ntohs(ip6->payload_len);
   __u32 avail = (__u32)(lb_pkt_end(ctx) - lb_pkt_data(ctx)) - p->l3_off;
@@ -179,7 +179,7 @@ LB_INLINE int lb_parse_ipv6(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_resu
   __u32 off = p->l3_off + sizeof(struct ipv6hdr);
   __u32 end_off = p->l3_off + sizeof(struct ipv6hdr) + plen;
   int done = 0;
-LB_UNROLL
+  LB_UNROLL
   for (int i = 0; i < LB_IPV6_MAX_EXT; i++) {
     int rc = lb_ipv6_ext_step(ctx, p, &nexthdr, &off, end_off);
     if (rc < 0) return lb_drop(res, LB_DROP_MALFORMED_L3);
@@ -203,9 +203,9 @@ LB_UNROLL
   return lb_parse_l4(ctx, p, res);
 }
 
-LB_INLINE int lb_parse(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_result *res) {
+LB_INLINE int lb_parse(struct lb_ctx* ctx, struct lb_pkt* p, struct lb_result* res) {
   lb_memzero(p, sizeof(*p));
-  struct ethhdr *eth = lb_hdr(ctx, 0, sizeof(struct ethhdr));
+  struct ethhdr* eth = lb_hdr(ctx, 0, sizeof(struct ethhdr));
   if (!eth) return lb_drop(res, LB_DROP_MALFORMED_L2);
   p->l3_off = sizeof(struct ethhdr);
   if (eth->h_proto == lb_htons(ETH_P_IP)) {

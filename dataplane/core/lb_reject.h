@@ -12,14 +12,14 @@
 #define LB_ICMP6_QUOTE_MAX 1232 /* keeps the error within the IPv6 minimum MTU (RFC 4443 2.4) */
 #endif
 
-LB_INLINE int lb_pkt_len(struct lb_ctx *ctx) {
+LB_INLINE int lb_pkt_len(struct lb_ctx* ctx) {
   return (int)(lb_pkt_end(ctx) - lb_pkt_data(ctx));
 }
 
 /* Writes a swapped Ethernet header at offset 0 from the one at `old_off`. */
-LB_INLINE int lb_reject_eth(struct lb_ctx *ctx, __u32 old_off, __be16 proto) {
-  struct ethhdr *old = lb_hdr(ctx, old_off, sizeof(struct ethhdr));
-  struct ethhdr *eth = lb_hdr(ctx, 0, sizeof(struct ethhdr));
+LB_INLINE int lb_reject_eth(struct lb_ctx* ctx, __u32 old_off, __be16 proto) {
+  struct ethhdr* old = lb_hdr(ctx, old_off, sizeof(struct ethhdr));
+  struct ethhdr* eth = lb_hdr(ctx, 0, sizeof(struct ethhdr));
   if (!old || !eth) return -1;
   __u8 src[ETH_ALEN], dst[ETH_ALEN];
   __builtin_memcpy(src, old->h_source, ETH_ALEN);
@@ -30,8 +30,8 @@ LB_INLINE int lb_reject_eth(struct lb_ctx *ctx, __u32 old_off, __be16 proto) {
   return 0;
 }
 
-LB_INLINE void lb_write_ipv4(struct iphdr *ip, __u16 tot_len, __u8 proto, __u8 tos,
-                             __be32 saddr, __be32 daddr) {
+LB_INLINE void lb_write_ipv4(struct iphdr* ip, __u16 tot_len, __u8 proto, __u8 tos, __be32 saddr,
+                             __be32 daddr) {
   ip->version = 4;
   ip->ihl = 5;
   ip->tos = tos;
@@ -43,12 +43,12 @@ LB_INLINE void lb_write_ipv4(struct iphdr *ip, __u16 tot_len, __u8 proto, __u8 t
   ip->saddr = saddr;
   ip->daddr = daddr;
   ip->check = 0;
-  ip->check = (__u16)~lb_csum_fold(lb_csum_bytes(0, (__u8 *)ip, (__u8 *)(ip + 1), 20));
+  ip->check = (__u16)~lb_csum_fold(lb_csum_bytes(0, (__u8*)ip, (__u8*)(ip + 1), 20));
 }
 
-LB_INLINE void lb_write_ipv6(struct ipv6hdr *ip6, __u16 payload_len, __u8 nexthdr,
-                             const union lb_addr *saddr, const union lb_addr *daddr) {
-  __u8 *b = (__u8 *)ip6;
+LB_INLINE void lb_write_ipv6(struct ipv6hdr* ip6, __u16 payload_len, __u8 nexthdr,
+                             const union lb_addr* saddr, const union lb_addr* daddr) {
+  __u8* b = (__u8*)ip6;
   b[0] = 0x60;
   b[1] = 0;
   b[2] = 0;
@@ -62,8 +62,8 @@ LB_INLINE void lb_write_ipv6(struct ipv6hdr *ip6, __u16 payload_len, __u8 nexthd
 
 /* TCP: answer with RST (RFC 9293 3.10.7.1: seq from the ACK if there is one,
  * else seq 0 with ACK of everything the segment occupied). Never answer a RST. */
-LB_INLINE int lb_reject_tcp(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_result *res) {
-  struct tcphdr *th = lb_hdr(ctx, p->l4_off, sizeof(struct tcphdr));
+LB_INLINE int lb_reject_tcp(struct lb_ctx* ctx, struct lb_pkt* p, struct lb_result* res) {
+  struct tcphdr* th = lb_hdr(ctx, p->l4_off, sizeof(struct tcphdr));
   if (!th) return lb_drop(res, LB_DROP_REJECT_FAILED);
   if (p->tcp_flags & LB_TCPF_RST) return lb_drop(res, LB_DROP_NO_ENDPOINTS);
   __u32 seg = p->l4_len - (__u32)th->doff * 4;
@@ -80,15 +80,16 @@ LB_INLINE int lb_reject_tcp(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_resu
     ack = lb_htonl(lb_ntohl(th->seq) + seg);
     flags = LB_TCPF_RST | LB_TCPF_ACK;
   }
-  const struct lb_ct_key *t = &p->tuple;
+  const struct lb_ct_key* t = &p->tuple;
   __u32 iplen = p->family == LB_AF_INET ? 20 : 40;
   __u32 newlen = sizeof(struct ethhdr) + iplen + 20;
-  if (lb_pkt_adjust_tail(ctx, (int)newlen - lb_pkt_len(ctx))) return lb_drop(res, LB_DROP_REJECT_FAILED);
+  if (lb_pkt_adjust_tail(ctx, (int)newlen - lb_pkt_len(ctx)))
+    return lb_drop(res, LB_DROP_REJECT_FAILED);
   if (lb_reject_eth(ctx, 0, p->family == LB_AF_INET ? lb_htons(ETH_P_IP) : lb_htons(ETH_P_IPV6)))
     return lb_drop(res, LB_DROP_REJECT_FAILED);
-  __u8 *tcp = lb_hdr(ctx, sizeof(struct ethhdr) + iplen, 20);
+  __u8* tcp = lb_hdr(ctx, sizeof(struct ethhdr) + iplen, 20);
   if (!tcp) return lb_drop(res, LB_DROP_REJECT_FAILED);
-  struct tcphdr *nt = (struct tcphdr *)tcp;
+  struct tcphdr* nt = (struct tcphdr*)tcp;
   nt->source = t->dport;
   nt->dest = t->sport;
   nt->seq = seq;
@@ -102,11 +103,11 @@ LB_INLINE int lb_reject_tcp(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_resu
   sum = lb_csum_bytes(sum, tcp, lb_pkt_end(ctx), 20);
   nt->check = (__u16)~lb_csum_fold(sum);
   if (p->family == LB_AF_INET) {
-    struct iphdr *ip = lb_hdr(ctx, sizeof(struct ethhdr), sizeof(struct iphdr));
+    struct iphdr* ip = lb_hdr(ctx, sizeof(struct ethhdr), sizeof(struct iphdr));
     if (!ip) return lb_drop(res, LB_DROP_REJECT_FAILED);
     lb_write_ipv4(ip, 40, IPPROTO_TCP, 0, t->daddr.v4, t->saddr.v4);
   } else {
-    struct ipv6hdr *ip6 = lb_hdr(ctx, sizeof(struct ethhdr), sizeof(struct ipv6hdr));
+    struct ipv6hdr* ip6 = lb_hdr(ctx, sizeof(struct ethhdr), sizeof(struct ipv6hdr));
     if (!ip6) return lb_drop(res, LB_DROP_REJECT_FAILED);
     lb_write_ipv6(ip6, 20, IPPROTO_TCP, &t->daddr, &t->saddr);
   }
@@ -115,7 +116,7 @@ LB_INLINE int lb_reject_tcp(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_resu
 
 /* UDP and SCTP: ICMP destination/port unreachable quoting the offending
  * packet (IPv4: its header and 8 bytes, RFC 792; IPv6: as much as fits). */
-LB_INLINE int lb_reject_icmp(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_result *res) {
+LB_INLINE int lb_reject_icmp(struct lb_ctx* ctx, struct lb_pkt* p, struct lb_result* res) {
   const int v4 = p->family == LB_AF_INET;
   const __u32 grow = v4 ? 28 : 48; /* new IP header + ICMP header */
   __u32 quote;
@@ -135,7 +136,7 @@ LB_INLINE int lb_reject_icmp(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_res
   if (lb_reject_eth(ctx, grow, v4 ? lb_htons(ETH_P_IP) : lb_htons(ETH_P_IPV6)))
     return lb_drop(res, LB_DROP_REJECT_FAILED);
   __u32 icmp_off = quote_off - 8;
-  __u8 *icmp = lb_hdr(ctx, icmp_off, 8);
+  __u8* icmp = lb_hdr(ctx, icmp_off, 8);
   if (!icmp) return lb_drop(res, LB_DROP_REJECT_FAILED);
   icmp[0] = v4 ? ICMP_DEST_UNREACH : ICMPV6_DEST_UNREACH;
   icmp[1] = v4 ? ICMP_PORT_UNREACH : ICMPV6_PORT_UNREACH;
@@ -146,19 +147,19 @@ LB_INLINE int lb_reject_icmp(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_res
   icmp[2] = (__u8)(lb_ntohs(check) >> 8);
   icmp[3] = (__u8)lb_ntohs(check);
   if (v4) {
-    struct iphdr *ip = lb_hdr(ctx, sizeof(struct ethhdr), sizeof(struct iphdr));
+    struct iphdr* ip = lb_hdr(ctx, sizeof(struct ethhdr), sizeof(struct iphdr));
     if (!ip) return lb_drop(res, LB_DROP_REJECT_FAILED);
     /* TOS 0xc0 (internetwork control), as Linux sends its ICMP errors. */
     lb_write_ipv4(ip, (__u16)(20 + 8 + quote), IPPROTO_ICMP, 0xc0, service.v4, client.v4);
   } else {
-    struct ipv6hdr *ip6 = lb_hdr(ctx, sizeof(struct ethhdr), sizeof(struct ipv6hdr));
+    struct ipv6hdr* ip6 = lb_hdr(ctx, sizeof(struct ethhdr), sizeof(struct ipv6hdr));
     if (!ip6) return lb_drop(res, LB_DROP_REJECT_FAILED);
     lb_write_ipv6(ip6, (__u16)(8 + quote), IPPROTO_ICMPV6, &service, &client);
   }
   return lb_finish(res, LB_VERDICT_REJECT, LB_EGRESS_BOUNCE);
 }
 
-LB_INLINE int lb_reject(struct lb_ctx *ctx, struct lb_pkt *p, struct lb_result *res) {
+LB_INLINE int lb_reject(struct lb_ctx* ctx, struct lb_pkt* p, struct lb_result* res) {
   if (p->fragment) return lb_drop(res, LB_DROP_NO_ENDPOINTS);
   if (p->proto == IPPROTO_TCP) return lb_reject_tcp(ctx, p, res);
   return lb_reject_icmp(ctx, p, res);

@@ -14,19 +14,19 @@
  * in BPF, and SCTP with port translation is rare enough to pay 8 steps a byte. */
 LB_INLINE __u32 lb_crc32c_byte(__u32 crc, __u8 b) {
   crc ^= b;
-LB_UNROLL
+  LB_UNROLL
   for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1)));
   return crc;
 }
 
 /* Recomputes the checksum of the SCTP packet at `off` of `len` bytes.
  * Returns 0, or -1 if the packet is too long or truncated. */
-LB_INLINE int lb_sctp_update_crc(struct lb_ctx *ctx, __u32 off, __u32 len) {
+LB_INLINE int lb_sctp_update_crc(struct lb_ctx* ctx, __u32 off, __u32 len) {
   if (len > LB_SCTP_MAX_LEN || len < 12) return -1;
-  __u8 *hdr = lb_hdr(ctx, off, 12);
+  __u8* hdr = lb_hdr(ctx, off, 12);
   if (!hdr) return -1;
-  __u8 *p = hdr;
-  __u8 *end = lb_pkt_end(ctx);
+  __u8* p = hdr;
+  __u8* end = lb_pkt_end(ctx);
   if (p + len > end) return -1;
   __u32 crc = 0xffffffffu;
   for (__u32 i = 0; i < LB_SCTP_MAX_LEN; i++) {

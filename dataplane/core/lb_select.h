@@ -11,15 +11,15 @@
 
 /* Exact (address, port, protocol) first; then, if the destination is one of
  * the node's addresses, the NodePort entry stored with a zero address. */
-LB_INLINE struct lb_frontend_value *lb_lookup_frontend(struct lb_ctx *ctx,
-                                                       const struct lb_ct_key *t) {
+LB_INLINE struct lb_frontend_value* lb_lookup_frontend(struct lb_ctx* ctx,
+                                                       const struct lb_ct_key* t) {
   struct lb_frontend_key fk;
   lb_memzero(&fk, sizeof(fk));
   lb_addr_copy(&fk.addr, &t->daddr);
   fk.port = t->dport;
   fk.proto = t->proto;
   fk.family = t->family;
-  struct lb_frontend_value *fv = lb_map_frontend(ctx, &fk);
+  struct lb_frontend_value* fv = lb_map_frontend(ctx, &fk);
   if (fv) return fv;
   struct lb_node_addr_key nk;
   lb_memzero(&nk, sizeof(nk));
@@ -32,7 +32,7 @@ LB_INLINE struct lb_frontend_value *lb_lookup_frontend(struct lb_ctx *ctx,
 
 /* Is any service listening on this address (on some port)? The agent stores a
  * marker entry (port 0, protocol 0) per frontend address. */
-LB_INLINE int lb_is_service_addr(struct lb_ctx *ctx, const struct lb_ct_key *t) {
+LB_INLINE int lb_is_service_addr(struct lb_ctx* ctx, const struct lb_ct_key* t) {
   struct lb_frontend_key fk;
   lb_memzero(&fk, sizeof(fk));
   lb_addr_copy(&fk.addr, &t->daddr);
@@ -45,8 +45,8 @@ LB_INLINE __u8 lb_selectable_flag(__u8 scope) {
 }
 
 /* Picks a backend id for a new flow, or 0 if the table slot is empty. */
-LB_INLINE __u32 lb_pick_from_table(struct lb_ctx *ctx, const struct lb_service *svc,
-                                   __u32 service_id, __u8 scope, const struct lb_ct_key *t) {
+LB_INLINE __u32 lb_pick_from_table(struct lb_ctx* ctx, const struct lb_service* svc,
+                                   __u32 service_id, __u8 scope, const struct lb_ct_key* t) {
   __u32 size = svc->table_size[scope & 1];
   if (size == 0) return 0;
   __u32 r;
@@ -58,25 +58,25 @@ LB_INLINE __u32 lb_pick_from_table(struct lb_ctx *ctx, const struct lb_service *
     r = lb_hash_tuple(t, LB_HASH_SEED_SELECT);
   struct lb_table_key tk = {
       .service_id = service_id, .gen = svc->gen, .scope = scope, .pad = 0, .index = r % size};
-  __u32 *slot = lb_map_table_slot(ctx, &tk);
+  __u32* slot = lb_map_table_slot(ctx, &tk);
   return slot ? *slot : 0;
 }
 
 /* Backend selection with session affinity. Returns the backend id (0: none)
  * and sets *be to its entry. */
-LB_INLINE __u32 lb_select_backend(struct lb_ctx *ctx, const struct lb_service *svc,
-                                  __u32 service_id, __u8 scope, const struct lb_ct_key *t,
-                                  __u64 now, struct lb_backend **be) {
+LB_INLINE __u32 lb_select_backend(struct lb_ctx* ctx, const struct lb_service* svc,
+                                  __u32 service_id, __u8 scope, const struct lb_ct_key* t,
+                                  __u64 now, struct lb_backend** be) {
   struct lb_affinity_key ak;
   int affinity = (svc->flags & LB_SVC_F_AFFINITY) != 0;
   if (affinity) {
     lb_memzero(&ak, sizeof(ak));
     lb_addr_copy(&ak.client, &t->saddr);
     ak.service_id = service_id;
-    struct lb_affinity_value *av = lb_map_affinity(ctx, &ak);
+    struct lb_affinity_value* av = lb_map_affinity(ctx, &ak);
     __u64 timeout = (__u64)svc->affinity_timeout_s * LB_NS_PER_SEC;
     if (av && now - av->last_used_ns < timeout) {
-      struct lb_backend *b = lb_map_backend(ctx, av->backend_id);
+      struct lb_backend* b = lb_map_backend(ctx, av->backend_id);
       /* Stick only while the backend is still one the table would choose. */
       if (b && (b->flags & lb_selectable_flag(scope))) {
         av->last_used_ns = now;
@@ -87,7 +87,7 @@ LB_INLINE __u32 lb_select_backend(struct lb_ctx *ctx, const struct lb_service *s
   }
   __u32 id = lb_pick_from_table(ctx, svc, service_id, scope, t);
   if (!id) return 0;
-  struct lb_backend *b = lb_map_backend(ctx, id);
+  struct lb_backend* b = lb_map_backend(ctx, id);
   if (!b) return 0;
   if (affinity) {
     struct lb_affinity_value nv = {.last_used_ns = now, .backend_id = id, .pad = 0};

@@ -3,6 +3,6 @@
 
 #include "dataplane/core/lb_core.h"
 
-void lb_ref_process(struct lb_ctx *ctx, int hook, struct lb_result *res) {
+void lb_ref_process(struct lb_ctx* ctx, int hook, struct lb_result* res) {
   lb_process(ctx, hook, res);
 }

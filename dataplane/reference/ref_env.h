@@ -15,35 +15,35 @@ struct lb_ref_maps; /* owned by sluice::ReferenceEngine */
 
 /* A packet in a buffer with headroom and tailroom, as XDP gives one. */
 struct lb_ctx {
-  __u8 *data;
-  __u8 *end;
-  __u8 *buf;
-  __u8 *buf_end;
-  struct lb_ref_maps *maps;
+  __u8* data;
+  __u8* end;
+  __u8* buf;
+  __u8* buf_end;
+  struct lb_ref_maps* maps;
 };
 
-const struct lb_config *lb_ref_config(struct lb_ref_maps *m);
-struct lb_frontend_value *lb_ref_frontend(struct lb_ref_maps *m, const struct lb_frontend_key *k);
-int lb_ref_is_node_addr(struct lb_ref_maps *m, const struct lb_node_addr_key *k);
-struct lb_service *lb_ref_service(struct lb_ref_maps *m, __u32 id);
-__u32 *lb_ref_table_slot(struct lb_ref_maps *m, const struct lb_table_key *k);
-struct lb_backend *lb_ref_backend(struct lb_ref_maps *m, __u32 id);
-struct lb_affinity_value *lb_ref_affinity(struct lb_ref_maps *m, const struct lb_affinity_key *k);
-int lb_ref_affinity_update(struct lb_ref_maps *m, const struct lb_affinity_key *k,
-                           const struct lb_affinity_value *v);
-struct lb_ct_entry *lb_ref_ct(struct lb_ref_maps *m, const struct lb_ct_key *k);
-int lb_ref_ct_update(struct lb_ref_maps *m, const struct lb_ct_key *k, const struct lb_ct_entry *v,
+const struct lb_config* lb_ref_config(struct lb_ref_maps* m);
+struct lb_frontend_value* lb_ref_frontend(struct lb_ref_maps* m, const struct lb_frontend_key* k);
+int lb_ref_is_node_addr(struct lb_ref_maps* m, const struct lb_node_addr_key* k);
+struct lb_service* lb_ref_service(struct lb_ref_maps* m, __u32 id);
+__u32* lb_ref_table_slot(struct lb_ref_maps* m, const struct lb_table_key* k);
+struct lb_backend* lb_ref_backend(struct lb_ref_maps* m, __u32 id);
+struct lb_affinity_value* lb_ref_affinity(struct lb_ref_maps* m, const struct lb_affinity_key* k);
+int lb_ref_affinity_update(struct lb_ref_maps* m, const struct lb_affinity_key* k,
+                           const struct lb_affinity_value* v);
+struct lb_ct_entry* lb_ref_ct(struct lb_ref_maps* m, const struct lb_ct_key* k);
+int lb_ref_ct_update(struct lb_ref_maps* m, const struct lb_ct_key* k, const struct lb_ct_entry* v,
                      int only_new);
-struct lb_frag_value *lb_ref_frag(struct lb_ref_maps *m, const struct lb_frag_key *k);
-int lb_ref_frag_update(struct lb_ref_maps *m, const struct lb_frag_key *k,
-                       const struct lb_frag_value *v);
-__u32 lb_ref_rr_next(struct lb_ref_maps *m, __u32 service_id);
-__u64 lb_ref_now_ns(struct lb_ref_maps *m);
-__u32 lb_ref_random(struct lb_ref_maps *m);
-void lb_ref_count(struct lb_ref_maps *m, __u32 counter, __u32 bytes);
+struct lb_frag_value* lb_ref_frag(struct lb_ref_maps* m, const struct lb_frag_key* k);
+int lb_ref_frag_update(struct lb_ref_maps* m, const struct lb_frag_key* k,
+                       const struct lb_frag_value* v);
+__u32 lb_ref_rr_next(struct lb_ref_maps* m, __u32 service_id);
+__u64 lb_ref_now_ns(struct lb_ref_maps* m);
+__u32 lb_ref_random(struct lb_ref_maps* m);
+void lb_ref_count(struct lb_ref_maps* m, __u32 counter, __u32 bytes);
 
 /* Runs the packet core on ctx (defined in ref_core.c). */
-void lb_ref_process(struct lb_ctx *ctx, int hook, struct lb_result *res);
+void lb_ref_process(struct lb_ctx* ctx, int hook, struct lb_result* res);
 
 #ifdef __cplusplus
 }
@@ -51,14 +51,18 @@ void lb_ref_process(struct lb_ctx *ctx, int hook, struct lb_result *res);
 
 #ifndef __cplusplus
 /* The access layer the core expects (dataplane/core/lb_env.h). */
-static inline __u8 *lb_pkt_data(struct lb_ctx *ctx) { return ctx->data; }
-static inline __u8 *lb_pkt_end(struct lb_ctx *ctx) { return ctx->end; }
-static inline int lb_pkt_adjust_head(struct lb_ctx *ctx, int delta) {
+static inline __u8* lb_pkt_data(struct lb_ctx* ctx) {
+  return ctx->data;
+}
+static inline __u8* lb_pkt_end(struct lb_ctx* ctx) {
+  return ctx->end;
+}
+static inline int lb_pkt_adjust_head(struct lb_ctx* ctx, int delta) {
   if (ctx->data + delta < ctx->buf || ctx->data + delta > ctx->end) return -1;
   ctx->data += delta;
   return 0;
 }
-static inline int lb_pkt_adjust_tail(struct lb_ctx *ctx, int delta) {
+static inline int lb_pkt_adjust_tail(struct lb_ctx* ctx, int delta) {
   if (ctx->end + delta > ctx->buf_end || ctx->end + delta < ctx->data) return -1;
   ctx->end += delta;
   return 0;

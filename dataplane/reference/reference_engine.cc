@@ -28,7 +28,9 @@ constexpr size_t kHeadroom = 258;
 constexpr size_t kTailroom = 256;
 }  // namespace
 
-ReferenceEngine::ReferenceEngine() { s_.counters.assign(LB_CNT_COUNT, 0); }
+ReferenceEngine::ReferenceEngine() {
+  s_.counters.assign(LB_CNT_COUNT, 0);
+}
 ReferenceEngine::~ReferenceEngine() = default;
 
 absl::Status ReferenceEngine::SetConfig(const lb_config& config) {
@@ -98,7 +100,9 @@ absl::StatusOr<size_t> ReferenceEngine::FlushConntrack(const ConntrackMatch& mat
   return absl::erase_if(s_.ct, [&](const auto& kv) { return match(kv.first, kv.second); });
 }
 
-std::vector<uint64_t> ReferenceEngine::Counters() const { return s_.counters; }
+std::vector<uint64_t> ReferenceEngine::Counters() const {
+  return s_.counters;
+}
 
 std::optional<lb_service> ReferenceEngine::service(uint32_t id) const {
   auto it = s_.services.find(id);
@@ -141,11 +145,15 @@ lb_frontend_value* lb_ref_frontend(lb_ref_maps* m, const lb_frontend_key* k) {
 int lb_ref_is_node_addr(lb_ref_maps* m, const lb_node_addr_key* k) {
   return M::Of(m).node_addrs.contains(*k) ? 1 : 0;
 }
-lb_service* lb_ref_service(lb_ref_maps* m, __u32 id) { return M::Find(M::Of(m).services, id); }
+lb_service* lb_ref_service(lb_ref_maps* m, __u32 id) {
+  return M::Find(M::Of(m).services, id);
+}
 __u32* lb_ref_table_slot(lb_ref_maps* m, const lb_table_key* k) {
   return M::Find(M::Of(m).tables, *k);
 }
-lb_backend* lb_ref_backend(lb_ref_maps* m, __u32 id) { return M::Find(M::Of(m).backends, id); }
+lb_backend* lb_ref_backend(lb_ref_maps* m, __u32 id) {
+  return M::Find(M::Of(m).backends, id);
+}
 lb_affinity_value* lb_ref_affinity(lb_ref_maps* m, const lb_affinity_key* k) {
   return M::Find(M::Of(m).affinity, *k);
 }
@@ -153,7 +161,9 @@ int lb_ref_affinity_update(lb_ref_maps* m, const lb_affinity_key* k, const lb_af
   M::Of(m).affinity[*k] = *v;
   return 0;
 }
-lb_ct_entry* lb_ref_ct(lb_ref_maps* m, const lb_ct_key* k) { return M::Find(M::Of(m).ct, *k); }
+lb_ct_entry* lb_ref_ct(lb_ref_maps* m, const lb_ct_key* k) {
+  return M::Find(M::Of(m).ct, *k);
+}
 int lb_ref_ct_update(lb_ref_maps* m, const lb_ct_key* k, const lb_ct_entry* v, int only_new) {
   auto& ct = M::Of(m).ct;
   if (only_new) return ct.try_emplace(*k, *v).second ? 0 : -1;
@@ -167,8 +177,12 @@ int lb_ref_frag_update(lb_ref_maps* m, const lb_frag_key* k, const lb_frag_value
   M::Of(m).frags[*k] = *v;
   return 0;
 }
-__u32 lb_ref_rr_next(lb_ref_maps* m, __u32 service_id) { return M::Of(m).rr[service_id]++; }
-__u64 lb_ref_now_ns(lb_ref_maps* m) { return M::Of(m).now_ns; }
+__u32 lb_ref_rr_next(lb_ref_maps* m, __u32 service_id) {
+  return M::Of(m).rr[service_id]++;
+}
+__u64 lb_ref_now_ns(lb_ref_maps* m) {
+  return M::Of(m).now_ns;
+}
 __u32 lb_ref_random(lb_ref_maps* m) {
   // xorshift64*: deterministic for a given seed.
   uint64_t& x = M::Of(m).rng;

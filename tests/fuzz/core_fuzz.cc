@@ -16,7 +16,9 @@
 namespace sluice {
 namespace {
 
-IpAddress Ip(const char* s) { return *IpAddress::Parse(s); }
+IpAddress Ip(const char* s) {
+  return *IpAddress::Parse(s);
+}
 
 ServicePort Port(const char* name, Algorithm alg, Protocol proto, uint16_t port,
                  std::vector<Frontend> frontends, std::vector<const char*> backends) {
@@ -50,29 +52,35 @@ std::vector<ServicePort> Services(bool half) {
   std::vector<const char*> v6 = {"fd00:244::1", "fd00:244::2", "fd00:244::3"};
   if (half) v4.resize(2), v6.resize(1);
   std::vector<ServicePort> out;
-  out.push_back(Port("a/web:tcp", Algorithm::kMaglev, Protocol::kTCP, 80,
-                     {fe(FrontendKind::kClusterIP, "10.96.0.10"), fe(FrontendKind::kClusterIP, "fd00:96::10"),
-                      fe(FrontendKind::kLoadBalancer, "198.51.100.1")},
-                     {v4[0], v4[1], v6[0]}));
-  ServicePort np = Port("a/np:udp", Algorithm::kRoundRobin, Protocol::kUDP, 53,
-                        {fe(FrontendKind::kClusterIP, "10.96.0.11"), fe(FrontendKind::kNodePort, nullptr)},
-                        v4);
+  out.push_back(
+      Port("a/web:tcp", Algorithm::kMaglev, Protocol::kTCP, 80,
+           {fe(FrontendKind::kClusterIP, "10.96.0.10"), fe(FrontendKind::kClusterIP, "fd00:96::10"),
+            fe(FrontendKind::kLoadBalancer, "198.51.100.1")},
+           {v4[0], v4[1], v6[0]}));
+  ServicePort np =
+      Port("a/np:udp", Algorithm::kRoundRobin, Protocol::kUDP, 53,
+           {fe(FrontendKind::kClusterIP, "10.96.0.11"), fe(FrontendKind::kNodePort, nullptr)}, v4);
   np.frontends[1].port = 30053;
   np.session_affinity = true;
   np.affinity_timeout_s = 5;
   out.push_back(np);
-  ServicePort local = Port("a/local:tcp", Algorithm::kRandom, Protocol::kTCP, 80,
-                           {fe(FrontendKind::kExternalIP, "192.0.2.5"), fe(FrontendKind::kNodePort, nullptr)}, v4);
+  ServicePort local =
+      Port("a/local:tcp", Algorithm::kRandom, Protocol::kTCP, 80,
+           {fe(FrontendKind::kExternalIP, "192.0.2.5"), fe(FrontendKind::kNodePort, nullptr)}, v4);
   local.frontends[1].port = 30080;
   local.frontends[1].family = IpFamily::kV6;
   local.external_policy = TrafficPolicy::kLocal;
   out.push_back(local);
   out.push_back(Port("a/sctp:s", Algorithm::kMaglev, Protocol::kSCTP, 7777,
                      {fe(FrontendKind::kClusterIP, "10.96.0.12")}, {v4[0]}));
-  out.push_back(Port("a/empty:tcp", Algorithm::kMaglev, Protocol::kTCP, 80,
-                     {fe(FrontendKind::kClusterIP, "10.96.0.13"), fe(FrontendKind::kClusterIP, "fd00:96::13")}, {}));
-  out.push_back(Port("a/empty:udp", Algorithm::kMaglev, Protocol::kUDP, 53,
-                     {fe(FrontendKind::kClusterIP, "10.96.0.13"), fe(FrontendKind::kClusterIP, "fd00:96::13")}, {}));
+  out.push_back(Port(
+      "a/empty:tcp", Algorithm::kMaglev, Protocol::kTCP, 80,
+      {fe(FrontendKind::kClusterIP, "10.96.0.13"), fe(FrontendKind::kClusterIP, "fd00:96::13")},
+      {}));
+  out.push_back(Port(
+      "a/empty:udp", Algorithm::kMaglev, Protocol::kUDP, 53,
+      {fe(FrontendKind::kClusterIP, "10.96.0.13"), fe(FrontendKind::kClusterIP, "fd00:96::13")},
+      {}));
   return out;
 }
 
@@ -106,7 +114,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t in_len = pkt.size();
   lb_result r = h->engine.Process(pkt, (ctl & 1) ? LB_HOOK_LOCAL : LB_HOOK_EXTERNAL);
   if (r.verdict > LB_VERDICT_DROP) std::abort();
-  if (r.verdict == LB_VERDICT_DROP && (r.reason == 0 || r.reason >= LB_DROP_REASON_COUNT)) std::abort();
+  if (r.verdict == LB_VERDICT_DROP && (r.reason == 0 || r.reason >= LB_DROP_REASON_COUNT))
+    std::abort();
   if (r.verdict == LB_VERDICT_PASS && pkt.size() != in_len) std::abort();
   if (r.verdict == LB_VERDICT_FORWARD && pkt.size() != in_len) std::abort();
   return 0;

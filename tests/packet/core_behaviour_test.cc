@@ -12,12 +12,15 @@
 namespace sluice {
 namespace {
 
-IpAddress Ip(const char* s) { return *IpAddress::Parse(s); }
+IpAddress Ip(const char* s) {
+  return *IpAddress::Parse(s);
+}
 
 ServicePort NodePortService(std::vector<const char*> backends) {
   ServicePort p;
   p.name = "default/np:http";
-  p.frontends.push_back({FrontendKind::kNodePort, std::nullopt, IpFamily::kV4, 30080, Protocol::kTCP});
+  p.frontends.push_back(
+      {FrontendKind::kNodePort, std::nullopt, IpFamily::kV4, 30080, Protocol::kTCP});
   for (const char* b : backends) {
     Backend be;
     be.address = Ip(b);
@@ -33,7 +36,9 @@ std::vector<uint8_t> Syn(const std::string& src, int sport, const std::string& d
   return *testing::BuildPacket(spec);
 }
 
-uint16_t SourcePort(const std::vector<uint8_t>& f) { return static_cast<uint16_t>(f[34] << 8 | f[35]); }
+uint16_t SourcePort(const std::vector<uint8_t>& f) {
+  return static_cast<uint16_t>(f[34] << 8 | f[35]);
+}
 
 class CoreTest : public ::testing::Test {
  protected:
@@ -73,7 +78,8 @@ TEST_F(CoreTest, SnatExhaustionDropsAndCounts) {
       EXPECT_EQ(r.reason, LB_DROP_SNAT_EXHAUSTED);
     }
   }
-  EXPECT_EQ(verdicts, (std::vector<uint8_t>{LB_VERDICT_FORWARD, LB_VERDICT_FORWARD, LB_VERDICT_DROP}));
+  EXPECT_EQ(verdicts,
+            (std::vector<uint8_t>{LB_VERDICT_FORWARD, LB_VERDICT_FORWARD, LB_VERDICT_DROP}));
   EXPECT_EQ(engine_.Counters()[DropCounter(LB_DROP_SNAT_EXHAUSTED)], 1u);
   EXPECT_EQ(engine_.Counters()[LB_CNT_DROP], 1u);
 }

@@ -25,23 +25,29 @@ absl::StatusOr<FixtureStep> ParseStep(const YAML::Node& n, const std::string& wh
   }
   if (!n["in"]) return absl::InvalidArgumentError(absl::StrCat(where, ": step has no 'in'"));
   auto in = BuildPacket(n["in"]);
-  if (!in.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ".in: ", in.status().message()));
+  if (!in.ok())
+    return absl::InvalidArgumentError(absl::StrCat(where, ".in: ", in.status().message()));
   step.in = *in;
   std::string hook = n["hook"] ? n["hook"].as<std::string>() : "external";
-  if (hook == "local") step.hook = LB_HOOK_LOCAL;
-  else if (hook != "external") return absl::InvalidArgumentError(absl::StrCat(where, ": hook ", hook));
+  if (hook == "local")
+    step.hook = LB_HOOK_LOCAL;
+  else if (hook != "external")
+    return absl::InvalidArgumentError(absl::StrCat(where, ": hook ", hook));
   std::string verdict = n["verdict"] ? n["verdict"].as<std::string>() : "";
   auto v = ParseVerdict(verdict);
   if (!v) return absl::InvalidArgumentError(absl::StrCat(where, ": verdict '", verdict, "'"));
   step.verdict = *v;
   if (n["reason"]) {
     auto r = ParseDropReason(n["reason"].as<std::string>());
-    if (!r) return absl::InvalidArgumentError(absl::StrCat(where, ": reason ", n["reason"].as<std::string>()));
+    if (!r)
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": reason ", n["reason"].as<std::string>()));
     step.reason = *r;
   }
   if (n["out"]) {
     auto out = BuildPacket(n["out"]);
-    if (!out.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ".out: ", out.status().message()));
+    if (!out.ok())
+      return absl::InvalidArgumentError(absl::StrCat(where, ".out: ", out.status().message()));
     step.out = *out;
   }
   if ((step.verdict == LB_VERDICT_FORWARD || step.verdict == LB_VERDICT_REJECT) && !step.out)
@@ -71,7 +77,8 @@ absl::StatusOr<Fixture> LoadFixture(const std::string& path) {
     f.node_name = root["node"]["name"].as<std::string>();
     for (const auto& a : root["node"]["addresses"]) {
       auto ip = IpAddress::Parse(a.as<std::string>());
-      if (!ip.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": node: ", ip.status().message()));
+      if (!ip.ok())
+        return absl::InvalidArgumentError(absl::StrCat(path, ": node: ", ip.status().message()));
       f.node_addresses.push_back(*ip);
     }
     f.objects = root["objects"].as<std::string>();
@@ -132,14 +139,14 @@ absl::Status RunFixtureCase(const Fixture& f, const FixtureCase& c,
     lb_result r = fe->Process(pkt, step.hook);
     if (r.verdict != step.verdict || (step.reason && r.reason != *step.reason))
       return absl::InternalError(absl::StrCat(
-          where, ": verdict ", VerdictName(r.verdict), "/", DropReasonName(r.reason),
-          ", want ", VerdictName(step.verdict), "/",
-          step.reason ? DropReasonName(*step.reason) : "-", "\npacket out: ", DescribePacket(pkt)));
+          where, ": verdict ", VerdictName(r.verdict), "/", DropReasonName(r.reason), ", want ",
+          VerdictName(step.verdict), "/", step.reason ? DropReasonName(*step.reason) : "-",
+          "\npacket out: ", DescribePacket(pkt)));
     const std::vector<uint8_t>& want =
         step.out ? *step.out : *step.in;  // pass and drop leave the packet as it was
     if (step.verdict != LB_VERDICT_DROP && pkt != want)
-      return absl::InternalError(absl::StrCat(where, ": packet differs\n got: ", DescribePacket(pkt),
-                                              "want: ", DescribePacket(want)));
+      return absl::InternalError(absl::StrCat(
+          where, ": packet differs\n got: ", DescribePacket(pkt), "want: ", DescribePacket(want)));
   }
   return absl::OkStatus();
 }

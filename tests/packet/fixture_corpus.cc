@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
         std::ofstream out(std::string(argv[2]) + "/seed" + std::to_string(n++), std::ios::binary);
         char ctl = s.hook == LB_HOOK_LOCAL ? 1 : 0;
         out.write(&ctl, 1);
-        out.write(reinterpret_cast<const char*>(s.in->data()), static_cast<std::streamsize>(s.in->size()));
+        out.write(reinterpret_cast<const char*>(s.in->data()),
+                  static_cast<std::streamsize>(s.in->size()));
       }
     }
   }

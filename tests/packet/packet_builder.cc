@@ -76,13 +76,26 @@ uint8_t TcpFlags(const std::string& f) {
   uint8_t v = 0;
   for (char c : f) {
     switch (c) {
-      case 'F': v |= 0x01; break;
-      case 'S': v |= 0x02; break;
-      case 'R': v |= 0x04; break;
-      case 'P': v |= 0x08; break;
-      case 'A': v |= 0x10; break;
-      case 'U': v |= 0x20; break;
-      default: throw YAML::Exception(YAML::Mark::null_mark(), "bad TCP flag");
+      case 'F':
+        v |= 0x01;
+        break;
+      case 'S':
+        v |= 0x02;
+        break;
+      case 'R':
+        v |= 0x04;
+        break;
+      case 'P':
+        v |= 0x08;
+        break;
+      case 'A':
+        v |= 0x10;
+        break;
+      case 'U':
+        v |= 0x20;
+        break;
+      default:
+        throw YAML::Exception(YAML::Mark::null_mark(), "bad TCP flag");
     }
   }
   return v;
@@ -262,11 +275,17 @@ absl::StatusOr<std::vector<uint8_t>> ParseHex(const std::string& hex) {
   int nibble = -1;
   for (char c : hex) {
     int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else if (c == ' ' || c == '\n' || c == ':') continue;
-    else return absl::InvalidArgumentError(absl::StrCat("bad hex character '", std::string(1, c), "'"));
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      v = c - 'A' + 10;
+    else if (c == ' ' || c == '\n' || c == ':')
+      continue;
+    else
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad hex character '", std::string(1, c), "'"));
     if (nibble < 0) {
       nibble = v;
     } else {
@@ -305,7 +324,8 @@ std::string DescribePacket(const std::vector<uint8_t>& f) {
     size_t l4 = 14 + (f[14] & 0xf) * 4;
     absl::StrAppendFormat(&out, "IPv4 %s -> %s proto %d", s, d, f[23]);
     if (f.size() >= l4 + 4)
-      absl::StrAppendFormat(&out, " ports %d -> %d", f[l4] << 8 | f[l4 + 1], f[l4 + 2] << 8 | f[l4 + 3]);
+      absl::StrAppendFormat(&out, " ports %d -> %d", f[l4] << 8 | f[l4 + 1],
+                            f[l4 + 2] << 8 | f[l4 + 3]);
   } else if (f.size() >= 54 && f[12] == 0x86 && f[13] == 0xdd) {
     char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
     inet_ntop(AF_INET6, &f[22], s, sizeof(s));

@@ -24,7 +24,9 @@ struct Param {
   const FixtureCase* c;
 };
 
-void PrintTo(const Param& p, std::ostream* os) { *os << p.c->file << ": " << p.c->name; }
+void PrintTo(const Param& p, std::ostream* os) {
+  *os << p.c->file << ": " << p.c->name;
+}
 
 std::vector<Fixture>& AllFixtures() {
   static std::vector<Fixture> fixtures = [] {

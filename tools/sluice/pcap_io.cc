@@ -11,7 +11,8 @@ namespace sluice {
 absl::Status ReadPcap(const std::string& path,
                       const std::function<absl::Status(CapturedPacket&)>& fn) {
   char err[PCAP_ERRBUF_SIZE] = {0};
-  pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+  pcap_t* p =
+      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
   if (!p) {
     // libpcap's message often starts with the path already.
     absl::string_view msg(err);
@@ -30,8 +31,9 @@ absl::Status ReadPcap(const std::string& path,
   while ((rc = pcap_next_ex(p, &hdr, &data)) == 1) {
     ++index;
     if (hdr->caplen < hdr->len)
-      return absl::InvalidArgumentError(absl::StrCat(path, ": packet ", index, " was captured truncated (",
-                                                     hdr->caplen, " of ", hdr->len, " bytes)"));
+      return absl::InvalidArgumentError(absl::StrCat(path, ": packet ", index,
+                                                     " was captured truncated (", hdr->caplen,
+                                                     " of ", hdr->len, " bytes)"));
     CapturedPacket pkt;
     pkt.time_ns = static_cast<uint64_t>(hdr->ts.tv_sec) * 1'000'000'000ull +
                   static_cast<uint64_t>(hdr->ts.tv_usec);  // nanoseconds at NANO precision
@@ -39,7 +41,8 @@ absl::Status ReadPcap(const std::string& path,
     if (auto s = fn(pkt); !s.ok()) return s;
   }
   if (rc == PCAP_ERROR)
-    return absl::InvalidArgumentError(absl::StrCat(path, ": packet ", index + 1, ": ", pcap_geterr(p)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": packet ", index + 1, ": ", pcap_geterr(p)));
   return absl::OkStatus();
 }
 
@@ -53,7 +56,8 @@ absl::StatusOr<std::unique_ptr<PcapWriter>> PcapWriter::Open(const std::string& 
   std::unique_ptr<PcapWriter> w(new PcapWriter());
   w->impl_ = std::make_unique<Impl>();
   w->impl_->path = path;
-  w->impl_->pcap = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
+  w->impl_->pcap =
+      pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
   if (!w->impl_->pcap) return absl::InternalError("pcap_open_dead failed");
   w->impl_->dumper = pcap_dump_open(w->impl_->pcap, path.c_str());
   if (!w->impl_->dumper)
@@ -80,6 +84,8 @@ absl::Status PcapWriter::Close() {
   return absl::OkStatus();
 }
 
-PcapWriter::~PcapWriter() { (void)Close(); }
+PcapWriter::~PcapWriter() {
+  (void)Close();
+}
 
 }  // namespace sluice

@@ -41,7 +41,8 @@ absl::StatusOr<ReplayOptions> ParseArgs(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const char* flag) -> absl::StatusOr<std::string> {
-      if (i + 1 >= args.size()) return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
+      if (i + 1 >= args.size())
+        return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
       return args[++i];
     };
     if (a == "--objects") {
@@ -53,7 +54,8 @@ absl::StatusOr<ReplayOptions> ParseArgs(const std::vector<std::string>& args) {
       if (!v.ok()) return v.status();
       for (absl::string_view part : absl::StrSplit(*v, ',')) {
         auto ip = IpAddress::Parse(part);
-        if (!ip.ok()) return absl::InvalidArgumentError(absl::StrCat("--node-ip: ", ip.status().message()));
+        if (!ip.ok())
+          return absl::InvalidArgumentError(absl::StrCat("--node-ip: ", ip.status().message()));
         o.node_ips.push_back(*ip);
       }
     } else if (a == "--node-name") {
@@ -65,16 +67,20 @@ absl::StatusOr<ReplayOptions> ParseArgs(const std::vector<std::string>& args) {
       if (!v.ok()) return v.status();
       for (absl::string_view part : absl::StrSplit(*v, ',')) {
         auto p = IpPrefix::Parse(part);
-        if (!p.ok()) return absl::InvalidArgumentError(absl::StrCat("--cluster-cidr: ", p.status().message()));
+        if (!p.ok())
+          return absl::InvalidArgumentError(absl::StrCat("--cluster-cidr: ", p.status().message()));
         o.cluster_cidrs.push_back(*p);
       }
     } else if (a == "--from") {
       auto v = value("--from");
       if (!v.ok()) return v.status();
-      if (*v == "local") o.hook = LB_HOOK_LOCAL;
-      else if (*v == "external") o.hook = LB_HOOK_EXTERNAL;
+      if (*v == "local")
+        o.hook = LB_HOOK_LOCAL;
+      else if (*v == "external")
+        o.hook = LB_HOOK_EXTERNAL;
       else
-        return absl::InvalidArgumentError(absl::StrCat("--from: \"", *v, "\": want external or local"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--from: \"", *v, "\": want external or local"));
     } else if (a.rfind("--", 0) == 0) {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag ", a));
     } else {
@@ -121,21 +127,24 @@ lb_hook HookFor(const ReplayOptions& o, const std::vector<uint8_t>& frame) {
 
 absl::Status RunReplayCommand(const std::vector<std::string>& args, std::ostream& out) {
   auto opts = ParseArgs(args);
-  if (!opts.ok()) return absl::InvalidArgumentError(absl::StrCat(opts.status().message(), "\n", kReplayUsage));
+  if (!opts.ok())
+    return absl::InvalidArgumentError(absl::StrCat(opts.status().message(), "\n", kReplayUsage));
 
   auto objects = k8s::LoadObjectsFile(opts->objects);
   if (!objects.ok()) return objects.status();
   agent::NodeInfo node_info;
   node_info.node_name = opts->node_name;
   auto model = agent::BuildServiceModel(*objects, node_info);
-  if (!model.ok()) return absl::InvalidArgumentError(absl::StrCat(opts->objects, ": ", model.status().message()));
+  if (!model.ok())
+    return absl::InvalidArgumentError(absl::StrCat(opts->objects, ": ", model.status().message()));
 
   ReferenceEngine engine;
   ServiceTable table(&engine);
   NodeConfig node;
   node.node_addresses = opts->node_ips;
   if (auto s = table.SetNode(node); !s.ok()) return s;
-  if (auto s = table.Apply(*model); !s.ok()) return absl::InvalidArgumentError(absl::StrCat(opts->objects, ": ", s.message()));
+  if (auto s = table.Apply(*model); !s.ok())
+    return absl::InvalidArgumentError(absl::StrCat(opts->objects, ": ", s.message()));
 
   auto writer = PcapWriter::Open(opts->out);
   if (!writer.ok()) return writer.status();
@@ -155,10 +164,11 @@ absl::Status RunReplayCommand(const std::vector<std::string>& args, std::ostream
   if (auto c = (*writer)->Close(); !c.ok()) return c;
 
   const auto& st = table.stats();
-  out << absl::StrFormat("objects: %d services, %d endpoint slices -> %d service ports programmed "
-                         "(%d frontends, %d backends)\n",
-                         objects->services.size(), objects->endpoint_slices.size(), st.services,
-                         st.frontends, st.backends);
+  out << absl::StrFormat(
+      "objects: %d services, %d endpoint slices -> %d service ports programmed "
+      "(%d frontends, %d backends)\n",
+      objects->services.size(), objects->endpoint_slices.size(), st.services, st.frontends,
+      st.backends);
   if (st.frontend_conflicts)
     out << absl::StrFormat("warning: %d frontends claimed by two services; the first kept\n",
                            st.frontend_conflicts);
@@ -168,7 +178,8 @@ absl::Status RunReplayCommand(const std::vector<std::string>& args, std::ostream
     out << absl::StrFormat("  %-8s %d\n", CounterName(v), c[v]);
   for (uint32_t i = 1; i < LB_DROP_REASON_COUNT; ++i)
     if (c[DropCounter(static_cast<uint8_t>(i))])
-      out << absl::StrFormat("    %-18s %d\n", DropReasonName(static_cast<uint8_t>(i)), c[DropCounter(static_cast<uint8_t>(i))]);
+      out << absl::StrFormat("    %-18s %d\n", DropReasonName(static_cast<uint8_t>(i)),
+                             c[DropCounter(static_cast<uint8_t>(i))]);
   out << absl::StrFormat("flows: %d new, %d replies, %d icmp errors translated\n", c[LB_CNT_CT_NEW],
                          c[LB_CNT_REPLY], c[LB_CNT_ICMP_ERROR]);
   return absl::OkStatus();

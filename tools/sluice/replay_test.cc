@@ -14,7 +14,9 @@ namespace {
 
 const std::string kExamples = EXAMPLES_DIR;
 
-std::string TempPath(const char* name) { return ::testing::TempDir() + name; }
+std::string TempPath(const char* name) {
+  return ::testing::TempDir() + name;
+}
 
 std::vector<CapturedPacket> ReadAll(const std::string& path) {
   std::vector<CapturedPacket> out;
@@ -88,13 +90,16 @@ TEST(Replay, AnUnreadableCaptureIsNamed) {
 }
 
 TEST(Replay, MissingFlagsAndBadAddressesAreExplained) {
-  EXPECT_NE(Replay({"a.pcap", "b.pcap"}).message().find("--objects is required"), std::string::npos);
-  EXPECT_NE(Replay({"--objects", "x", "--node-ip", "300.1.1.1", "a", "b"}).message().find("--node-ip"),
+  EXPECT_NE(Replay({"a.pcap", "b.pcap"}).message().find("--objects is required"),
             std::string::npos);
-  EXPECT_NE(Replay({"--objects", "x", "--node-ip", "1.1.1.1", "--cluster-cidr", "10.0.0.0", "a", "b"})
-                .message()
-                .find("--cluster-cidr"),
-            std::string::npos);
+  EXPECT_NE(
+      Replay({"--objects", "x", "--node-ip", "300.1.1.1", "a", "b"}).message().find("--node-ip"),
+      std::string::npos);
+  EXPECT_NE(
+      Replay({"--objects", "x", "--node-ip", "1.1.1.1", "--cluster-cidr", "10.0.0.0", "a", "b"})
+          .message()
+          .find("--cluster-cidr"),
+      std::string::npos);
   EXPECT_NE(Replay({"--objects", "x", "--node-ip", "1.1.1.1", "a"}).message().find("IN.pcap"),
             std::string::npos);
 }
