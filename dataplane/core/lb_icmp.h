@@ -11,11 +11,11 @@
 LB_INLINE int lb_icmp_is_error(const struct lb_pkt* p) {
   if (!p->has_l4 || p->fragment) return 0;
   if (p->proto == IPPROTO_ICMP)
-    return p->icmp_type == ICMP_DEST_UNREACH || p->icmp_type == ICMP_TIME_EXCEEDED ||
-           p->icmp_type == ICMP_PARAMETERPROB;
+    return p->icmp_type == LB_ICMP_DEST_UNREACH || p->icmp_type == LB_ICMP_TIME_EXCEEDED ||
+           p->icmp_type == LB_ICMP_PARAMETERPROB;
   if (p->proto == IPPROTO_ICMPV6)
-    return p->icmp_type == ICMPV6_DEST_UNREACH || p->icmp_type == ICMPV6_PKT_TOOBIG ||
-           p->icmp_type == ICMPV6_TIME_EXCEED || p->icmp_type == ICMPV6_PARAMPROB;
+    return p->icmp_type == LB_ICMP6_DEST_UNREACH || p->icmp_type == LB_ICMP6_PKT_TOOBIG ||
+           p->icmp_type == LB_ICMP6_TIME_EXCEED || p->icmp_type == LB_ICMP6_PARAMPROB;
   return 0;
 }
 

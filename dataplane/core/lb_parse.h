@@ -4,8 +4,6 @@
 #ifndef SLUICE_DATAPLANE_CORE_LB_PARSE_H_
 #define SLUICE_DATAPLANE_CORE_LB_PARSE_H_
 
-#include <linux/icmp.h>
-#include <linux/icmpv6.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
@@ -26,6 +24,21 @@
 #define LB_NEXTHDR_NONE 59
 #define LB_NEXTHDR_DEST 60
 #define LB_IPPROTO_SCTP 132
+
+/* ICMP and ICMPv6 types and codes (RFC 792, RFC 4443). Defined here because
+ * <linux/icmp.h> pulls in libc headers a BPF build cannot use. */
+#define LB_ICMP_DEST_UNREACH 3
+#define LB_ICMP_PORT_UNREACH 3
+#define LB_ICMP_TIME_EXCEEDED 11
+#define LB_ICMP_PARAMETERPROB 12
+#define LB_ICMP6_DEST_UNREACH 1
+#define LB_ICMP6_PORT_UNREACH 4
+#define LB_ICMP6_PKT_TOOBIG 2
+#define LB_ICMP6_TIME_EXCEED 3
+#define LB_ICMP6_PARAMPROB 4
+#ifndef IPPROTO_ICMPV6
+#define IPPROTO_ICMPV6 58
+#endif
 
 #define LB_IP_MF 0x2000
 #define LB_IP_OFFMASK 0x1fff

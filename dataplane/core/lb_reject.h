@@ -138,8 +138,8 @@ LB_INLINE int lb_reject_icmp(struct lb_ctx* ctx, struct lb_pkt* p, struct lb_res
   __u32 icmp_off = quote_off - 8;
   __u8* icmp = lb_hdr(ctx, icmp_off, 8);
   if (!icmp) return lb_drop(res, LB_DROP_REJECT_FAILED);
-  icmp[0] = v4 ? ICMP_DEST_UNREACH : ICMPV6_DEST_UNREACH;
-  icmp[1] = v4 ? ICMP_PORT_UNREACH : ICMPV6_PORT_UNREACH;
+  icmp[0] = v4 ? LB_ICMP_DEST_UNREACH : LB_ICMP6_DEST_UNREACH;
+  icmp[1] = v4 ? LB_ICMP_PORT_UNREACH : LB_ICMP6_PORT_UNREACH;
   icmp[2] = icmp[3] = icmp[4] = icmp[5] = icmp[6] = icmp[7] = 0;
   __u32 sum = v4 ? 0 : lb_csum_pseudo(&service, &client, LB_AF_INET6, 8 + quote, IPPROTO_ICMPV6);
   sum = lb_csum_bytes(sum, icmp, lb_pkt_end(ctx), 8 + quote);

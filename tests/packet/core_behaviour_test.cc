@@ -40,6 +40,21 @@ uint16_t SourcePort(const std::vector<uint8_t>& f) {
   return static_cast<uint16_t>(f[34] << 8 | f[35]);
 }
 
+// Counts the engine calls the service table makes.
+class CountingEngine : public ReferenceEngine {
+ public:
+  absl::Status UpsertService(uint32_t id, const lb_service& s, const ServiceTables& t) override {
+    ++service_writes;
+    return ReferenceEngine::UpsertService(id, s, t);
+  }
+  absl::Status UpsertBackend(uint32_t id, const lb_backend& b) override {
+    ++backend_writes;
+    return ReferenceEngine::UpsertBackend(id, b);
+  }
+  int service_writes = 0;
+  int backend_writes = 0;
+};
+
 class CoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -47,7 +62,7 @@ class CoreTest : public ::testing::Test {
     ASSERT_TRUE(table_.SetNode(node_).ok());
   }
   NodeConfig node_;
-  ReferenceEngine engine_;
+  CountingEngine engine_;
   ServiceTable table_{&engine_};
 };
 
@@ -115,61 +130,31 @@ TEST_F(CoreTest, ChangingBackendsSwapsTheTableGeneration) {
   EXPECT_EQ(engine_.service(id)->table_size[LB_SCOPE_CLUSTER], kDefaultMaglevTableSize);
 }
 
-// Counts the engine calls the service table makes.
-class CountingEngine : public ReferenceEngine {
- public:
-  absl::Status UpsertService(uint32_t id, const lb_service& s, const ServiceTables& t) override {
-    ++service_writes;
-    return ReferenceEngine::UpsertService(id, s, t);
-  }
-  absl::Status UpsertBackend(uint32_t id, const lb_backend& b) override {
-    ++backend_writes;
-    return ReferenceEngine::UpsertBackend(id, b);
-  }
-  int service_writes = 0;
-  int backend_writes = 0;
-};
-
-TEST(ServiceTable, ApplyingTheSameServicesTwiceWritesNothing) {
-  CountingEngine engine;
-  ServiceTable table(&engine);
-  NodeConfig node;
-  node.node_addresses = {Ip("192.168.1.10")};
-  ASSERT_TRUE(table.SetNode(node).ok());
+TEST_F(CoreTest, ApplyingTheSameServicesTwiceWritesNothing) {
   auto svc = NodePortService({"10.244.1.1", "10.244.1.2"});
-  ASSERT_TRUE(table.Apply({svc}).ok());
-  int services = engine.service_writes, backends = engine.backend_writes;
-  ASSERT_TRUE(table.Apply({svc}).ok());
-  EXPECT_EQ(engine.service_writes, services);
-  EXPECT_EQ(engine.backend_writes, backends);
+  ASSERT_TRUE(table_.Apply({svc}).ok());
+  int services = engine_.service_writes, backends = engine_.backend_writes;
+  ASSERT_TRUE(table_.Apply({svc}).ok());
+  EXPECT_EQ(engine_.service_writes, services);
+  EXPECT_EQ(engine_.backend_writes, backends);
 }
 
-TEST(ServiceTable, RemovingAServiceRemovesItsFrontend) {
-  ReferenceEngine engine;
-  ServiceTable table(&engine);
-  NodeConfig node;
-  node.node_addresses = {Ip("192.168.1.10")};
-  ASSERT_TRUE(table.SetNode(node).ok());
-  ASSERT_TRUE(table.Apply({NodePortService({"10.244.1.1"})}).ok());
-  ASSERT_TRUE(table.Apply({}).ok());
+TEST_F(CoreTest, RemovingAServiceRemovesItsFrontend) {
+  ASSERT_TRUE(table_.Apply({NodePortService({"10.244.1.1"})}).ok());
+  ASSERT_TRUE(table_.Apply({}).ok());
   auto pkt = Syn("203.0.113.1", 1000, "192.168.1.10", 30080);
-  EXPECT_EQ(engine.Process(pkt, LB_HOOK_EXTERNAL).verdict, LB_VERDICT_PASS);
-  EXPECT_EQ(table.stats().services, 0u);
+  EXPECT_EQ(engine_.Process(pkt, LB_HOOK_EXTERNAL).verdict, LB_VERDICT_PASS);
+  EXPECT_EQ(table_.stats().services, 0u);
 }
 
-TEST(ServiceTable, TwoServicesClaimingOneFrontendKeepTheFirst) {
-  ReferenceEngine engine;
-  ServiceTable table(&engine);
-  NodeConfig node;
-  node.node_addresses = {Ip("192.168.1.10")};
-  ASSERT_TRUE(table.SetNode(node).ok());
+TEST_F(CoreTest, TwoServicesClaimingOneFrontendKeepTheFirst) {
   auto a = NodePortService({"10.244.1.1"});
   auto b = NodePortService({"10.244.1.2"});
   b.name = "default/other:http";
-  ASSERT_TRUE(table.Apply({a, b}).ok());
-  EXPECT_EQ(table.stats().frontend_conflicts, 1u);
+  ASSERT_TRUE(table_.Apply({a, b}).ok());
+  EXPECT_EQ(table_.stats().frontend_conflicts, 1u);
   auto pkt = Syn("203.0.113.1", 1000, "192.168.1.10", 30080);
-  engine.Process(pkt, LB_HOOK_EXTERNAL);
+  engine_.Process(pkt, LB_HOOK_EXTERNAL);
   EXPECT_EQ(pkt[30], 10);
   EXPECT_EQ(pkt[33], 1);  // 10.244.1.1: the first service's backend
 }
