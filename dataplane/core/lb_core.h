@@ -83,7 +83,7 @@ LB_INLINE int lb_process_new(struct lb_ctx* ctx, const struct lb_config* cfg, st
   if (!sv) return lb_drop(res, LB_DROP_NO_BACKEND);
   struct lb_service svc = *sv; /* one copy: this packet sees one generation */
   __u8 scope = (fe.flags & LB_FE_F_LOCAL_ONLY) ? LB_SCOPE_LOCAL : LB_SCOPE_CLUSTER;
-  if (svc.table_size[scope] == 0) return lb_reject(ctx, p, res);
+  if (lb_table_size(&svc, scope) == 0) return lb_reject(ctx, p, res);
   struct lb_backend* be = 0;
   __u32 id = lb_select_backend(ctx, &svc, fe.service_id, scope, &p->tuple, now, &be);
   if (!id || !be || be->family != p->family) return lb_drop(res, LB_DROP_NO_BACKEND);
@@ -125,7 +125,7 @@ LB_INLINE int lb_process_l4(struct lb_ctx* ctx, const struct lb_config* cfg, str
  * (and the drop reason) and returns the result. */
 LB_INLINE void lb_process(struct lb_ctx* ctx, int hook, struct lb_result* res) {
   lb_memzero(res, sizeof(*res));
-  __u32 bytes = (__u32)(lb_pkt_end(ctx) - lb_pkt_data(ctx));
+  __u32 bytes = lb_pkt_len(ctx);
   const struct lb_config* cfg = lb_map_config(ctx);
   struct lb_pkt p;
   if (!cfg) {

@@ -9,8 +9,14 @@
  * Packet:
  *   __u8 *lb_pkt_data(struct lb_ctx *ctx);            first byte (Ethernet header)
  *   __u8 *lb_pkt_end(struct lb_ctx *ctx);             one past the last byte
+ *   __u32 lb_pkt_len(struct lb_ctx *ctx);             bytes from data to end (a scalar:
+ *                                                     BPF refuses arithmetic on the pointers)
  *   int   lb_pkt_adjust_head(struct lb_ctx *ctx, int delta);  delta < 0 grows; 0 on success
  *   int   lb_pkt_adjust_tail(struct lb_ctx *ctx, int delta);  delta < 0 shrinks; 0 on success
+ *   __s64 lb_pkt_csum(ctx, __u32 off, __u32 len);     one's complement sum (32-bit, not
+ *         folded) of len bytes at off, -1 if the packet is shorter (lb_csum.h's lb_csum_bytes)
+ *   __s64 lb_pkt_crc32c(ctx, __u32 off, __u32 len);   running CRC32c of len bytes at off
+ *         (lb_crc32c.h; start 0xffffffff, no final inversion), -1 if the packet is shorter
  *
  * Maps (lookups return NULL when absent; updates return 0 on success):
  *   const struct lb_config *lb_map_config(ctx);

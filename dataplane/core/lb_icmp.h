@@ -52,8 +52,7 @@ LB_INLINE int lb_icmp_parse_inner(struct lb_ctx* ctx, const struct lb_pkt* p, st
   if (!ports) return -1;
   in->tuple.sport = ports[0];
   in->tuple.dport = ports[1];
-  __u8* end = lb_pkt_end(ctx);
-  in->l4_len = (__u16)(end - (lb_pkt_data(ctx) + in->l4_off));
+  in->l4_len = (__u16)(lb_pkt_len(ctx) - in->l4_off);
   return 0;
 }
 
@@ -110,13 +109,16 @@ LB_INLINE int lb_icmp_error(struct lb_ctx* ctx, struct lb_pkt* p, struct lb_resu
   if (rc) return lb_drop(res, (__u8)rc);
 
   __u16* check = lb_hdr(ctx, p->l4_off + 2, 2);
-  __u8* icmp = lb_hdr(ctx, p->l4_off, 8);
-  if (!check || !icmp) return lb_drop(res, LB_DROP_MALFORMED_L4);
+  if (!check) return lb_drop(res, LB_DROP_MALFORMED_L4);
   *check = 0;
+  __s64 body = lb_pkt_csum(ctx, p->l4_off, p->l4_len);
+  if (body < 0) return lb_drop(res, LB_DROP_MALFORMED_L4);
   __u32 sum = 0;
   if (p->family == LB_AF_INET6)
     sum = lb_csum_pseudo(&p->tuple.saddr, &p->tuple.daddr, LB_AF_INET6, p->l4_len, IPPROTO_ICMPV6);
-  sum = lb_csum_bytes(sum, icmp, lb_pkt_end(ctx), p->l4_len);
+  sum = lb_csum_add(sum, (__u32)body);
+  check = lb_hdr(ctx, p->l4_off + 2, 2);
+  if (!check) return lb_drop(res, LB_DROP_MALFORMED_L4);
   *check = (__u16)~lb_csum_fold(sum);
   lb_count(ctx, LB_CNT_ICMP_ERROR, 0);
   res->service_id = e->service_id;

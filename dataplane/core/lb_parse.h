@@ -121,7 +121,7 @@ LB_INLINE int lb_parse_ipv4(struct lb_ctx* ctx, struct lb_pkt* p, struct lb_resu
   if (!ip) return lb_drop(res, LB_DROP_MALFORMED_L3);
   __u32 ihl = (__u32)ip->ihl * 4;
   __u32 tot = lb_ntohs(ip->tot_len);
-  __u32 avail = (__u32)(lb_pkt_end(ctx) - lb_pkt_data(ctx)) - p->l3_off;
+  __u32 avail = lb_pkt_len(ctx) - p->l3_off;
   if (ip->version != 4 || ihl < sizeof(struct iphdr) || tot < ihl || tot > avail)
     return lb_drop(res, LB_DROP_MALFORMED_L3);
   __u16 frag = lb_ntohs(ip->frag_off);
@@ -181,7 +181,7 @@ LB_INLINE int lb_parse_ipv6(struct lb_ctx* ctx, struct lb_pkt* p, struct lb_resu
   struct ipv6hdr* ip6 = lb_hdr(ctx, p->l3_off, sizeof(struct ipv6hdr));
   if (!ip6) return lb_drop(res, LB_DROP_MALFORMED_L3);
   __u32 plen = lb_ntohs(ip6->payload_len);
-  __u32 avail = (__u32)(lb_pkt_end(ctx) - lb_pkt_data(ctx)) - p->l3_off;
+  __u32 avail = lb_pkt_len(ctx) - p->l3_off;
   if (ip6->version != 6 || sizeof(struct ipv6hdr) + plen > avail)
     return lb_drop(res, LB_DROP_MALFORMED_L3);
   p->family = LB_AF_INET6;

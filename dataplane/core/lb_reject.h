@@ -12,10 +12,6 @@
 #define LB_ICMP6_QUOTE_MAX 1232 /* keeps the error within the IPv6 minimum MTU (RFC 4443 2.4) */
 #endif
 
-LB_INLINE int lb_pkt_len(struct lb_ctx* ctx) {
-  return (int)(lb_pkt_end(ctx) - lb_pkt_data(ctx));
-}
-
 /* Writes a swapped Ethernet header at offset 0 from the one at `old_off`. */
 LB_INLINE int lb_reject_eth(struct lb_ctx* ctx, __u32 old_off, __be16 proto) {
   struct ethhdr* old = lb_hdr(ctx, old_off, sizeof(struct ethhdr));
@@ -30,20 +26,24 @@ LB_INLINE int lb_reject_eth(struct lb_ctx* ctx, __u32 old_off, __be16 proto) {
   return 0;
 }
 
+/* Headers the core writes are built on the stack and copied into the packet
+ * whole: the checksum is computed over the stack copy, with no packet bounds
+ * for the verifier to track. */
 LB_INLINE void lb_write_ipv4(struct iphdr* ip, __u16 tot_len, __u8 proto, __u8 tos, __be32 saddr,
                              __be32 daddr) {
-  ip->version = 4;
-  ip->ihl = 5;
-  ip->tos = tos;
-  ip->tot_len = lb_htons(tot_len);
-  ip->id = 0;
-  ip->frag_off = lb_htons(0x4000); /* DF */
-  ip->ttl = LB_REJECT_TTL;
-  ip->protocol = proto;
-  ip->saddr = saddr;
-  ip->daddr = daddr;
-  ip->check = 0;
-  ip->check = (__u16)~lb_csum_fold(lb_csum_bytes(0, (__u8*)ip, (__u8*)(ip + 1), 20));
+  struct iphdr h;
+  lb_memzero(&h, sizeof(h));
+  h.version = 4;
+  h.ihl = 5;
+  h.tos = tos;
+  h.tot_len = lb_htons(tot_len);
+  h.frag_off = lb_htons(0x4000); /* DF */
+  h.ttl = LB_REJECT_TTL;
+  h.protocol = proto;
+  h.saddr = saddr;
+  h.daddr = daddr;
+  h.check = (__u16)~lb_csum_fold(lb_csum_bytes(0, (__u8*)&h, (__u8*)(&h + 1), sizeof(h)));
+  *ip = h;
 }
 
 LB_INLINE void lb_write_ipv6(struct ipv6hdr* ip6, __u16 payload_len, __u8 nexthdr,
@@ -83,25 +83,24 @@ LB_INLINE int lb_reject_tcp(struct lb_ctx* ctx, struct lb_pkt* p, struct lb_resu
   const struct lb_ct_key* t = &p->tuple;
   __u32 iplen = p->family == LB_AF_INET ? 20 : 40;
   __u32 newlen = sizeof(struct ethhdr) + iplen + 20;
-  if (lb_pkt_adjust_tail(ctx, (int)newlen - lb_pkt_len(ctx)))
+  if (lb_pkt_adjust_tail(ctx, (int)newlen - (int)lb_pkt_len(ctx)))
     return lb_drop(res, LB_DROP_REJECT_FAILED);
   if (lb_reject_eth(ctx, 0, p->family == LB_AF_INET ? lb_htons(ETH_P_IP) : lb_htons(ETH_P_IPV6)))
     return lb_drop(res, LB_DROP_REJECT_FAILED);
-  __u8* tcp = lb_hdr(ctx, sizeof(struct ethhdr) + iplen, 20);
-  if (!tcp) return lb_drop(res, LB_DROP_REJECT_FAILED);
-  struct tcphdr* nt = (struct tcphdr*)tcp;
-  nt->source = t->dport;
-  nt->dest = t->sport;
-  nt->seq = seq;
-  nt->ack_seq = ack;
-  tcp[12] = 5 << 4;
-  tcp[13] = flags;
-  nt->window = 0;
-  nt->check = 0;
-  nt->urg_ptr = 0;
+  struct tcphdr nt;
+  lb_memzero(&nt, sizeof(nt));
+  nt.source = t->dport;
+  nt.dest = t->sport;
+  nt.seq = seq;
+  nt.ack_seq = ack;
+  ((__u8*)&nt)[12] = 5 << 4;
+  ((__u8*)&nt)[13] = flags;
   __u32 sum = lb_csum_pseudo(&t->daddr, &t->saddr, p->family, 20, IPPROTO_TCP);
-  sum = lb_csum_bytes(sum, tcp, lb_pkt_end(ctx), 20);
-  nt->check = (__u16)~lb_csum_fold(sum);
+  sum = lb_csum_bytes(sum, (__u8*)&nt, (__u8*)(&nt + 1), sizeof(nt));
+  nt.check = (__u16)~lb_csum_fold(sum);
+  struct tcphdr* tcp = lb_hdr(ctx, sizeof(struct ethhdr) + iplen, sizeof(struct tcphdr));
+  if (!tcp) return lb_drop(res, LB_DROP_REJECT_FAILED);
+  *tcp = nt;
   if (p->family == LB_AF_INET) {
     struct iphdr* ip = lb_hdr(ctx, sizeof(struct ethhdr), sizeof(struct iphdr));
     if (!ip) return lb_drop(res, LB_DROP_REJECT_FAILED);
@@ -131,7 +130,7 @@ LB_INLINE int lb_reject_icmp(struct lb_ctx* ctx, struct lb_pkt* p, struct lb_res
   lb_addr_copy(&service, &p->tuple.daddr);
   if (lb_pkt_adjust_head(ctx, -(int)grow)) return lb_drop(res, LB_DROP_REJECT_FAILED);
   const __u32 quote_off = sizeof(struct ethhdr) + grow; /* where the old IP header now is */
-  if (lb_pkt_adjust_tail(ctx, (int)(quote_off + quote) - lb_pkt_len(ctx)))
+  if (lb_pkt_adjust_tail(ctx, (int)(quote_off + quote) - (int)lb_pkt_len(ctx)))
     return lb_drop(res, LB_DROP_REJECT_FAILED);
   if (lb_reject_eth(ctx, grow, v4 ? lb_htons(ETH_P_IP) : lb_htons(ETH_P_IPV6)))
     return lb_drop(res, LB_DROP_REJECT_FAILED);
@@ -141,11 +140,13 @@ LB_INLINE int lb_reject_icmp(struct lb_ctx* ctx, struct lb_pkt* p, struct lb_res
   icmp[0] = v4 ? LB_ICMP_DEST_UNREACH : LB_ICMP6_DEST_UNREACH;
   icmp[1] = v4 ? LB_ICMP_PORT_UNREACH : LB_ICMP6_PORT_UNREACH;
   icmp[2] = icmp[3] = icmp[4] = icmp[5] = icmp[6] = icmp[7] = 0;
+  __s64 body = lb_pkt_csum(ctx, icmp_off, 8 + quote);
+  if (body < 0) return lb_drop(res, LB_DROP_REJECT_FAILED);
   __u32 sum = v4 ? 0 : lb_csum_pseudo(&service, &client, LB_AF_INET6, 8 + quote, IPPROTO_ICMPV6);
-  sum = lb_csum_bytes(sum, icmp, lb_pkt_end(ctx), 8 + quote);
-  __u16 check = (__u16)~lb_csum_fold(sum);
-  icmp[2] = (__u8)(lb_ntohs(check) >> 8);
-  icmp[3] = (__u8)lb_ntohs(check);
+  sum = lb_csum_add(sum, (__u32)body);
+  __u16* check = lb_hdr(ctx, icmp_off + 2, 2);
+  if (!check) return lb_drop(res, LB_DROP_REJECT_FAILED);
+  *check = (__u16)~lb_csum_fold(sum);
   if (v4) {
     struct iphdr* ip = lb_hdr(ctx, sizeof(struct ethhdr), sizeof(struct iphdr));
     if (!ip) return lb_drop(res, LB_DROP_REJECT_FAILED);

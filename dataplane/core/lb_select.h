@@ -40,6 +40,13 @@ LB_INLINE int lb_is_service_addr(struct lb_ctx* ctx, const struct lb_ct_key* t) 
   return lb_map_frontend(ctx, &fk) != 0;
 }
 
+/* No variable index into the array: clang may form the stack address with an
+ * OR, which the BPF verifier refuses on a pointer. */
+LB_INLINE __u32 lb_table_size(const struct lb_service* svc, __u8 scope) {
+  return scope == LB_SCOPE_LOCAL ? svc->table_size[LB_SCOPE_LOCAL]
+                                 : svc->table_size[LB_SCOPE_CLUSTER];
+}
+
 LB_INLINE __u8 lb_selectable_flag(__u8 scope) {
   return scope == LB_SCOPE_LOCAL ? LB_BE_F_SELECTABLE_LOCAL : LB_BE_F_SELECTABLE_CLUSTER;
 }
@@ -47,7 +54,7 @@ LB_INLINE __u8 lb_selectable_flag(__u8 scope) {
 /* Picks a backend id for a new flow, or 0 if the table slot is empty. */
 LB_INLINE __u32 lb_pick_from_table(struct lb_ctx* ctx, const struct lb_service* svc,
                                    __u32 service_id, __u8 scope, const struct lb_ct_key* t) {
-  __u32 size = svc->table_size[scope & 1];
+  __u32 size = lb_table_size(svc, scope);
   if (size == 0) return 0;
   __u32 r;
   if (svc->algorithm == LB_ALG_ROUND_ROBIN)

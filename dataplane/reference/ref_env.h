@@ -57,6 +57,9 @@ static inline __u8* lb_pkt_data(struct lb_ctx* ctx) {
 static inline __u8* lb_pkt_end(struct lb_ctx* ctx) {
   return ctx->end;
 }
+static inline __u32 lb_pkt_len(struct lb_ctx* ctx) {
+  return (__u32)(ctx->end - ctx->data);
+}
 static inline int lb_pkt_adjust_head(struct lb_ctx* ctx, int delta) {
   if (ctx->data + delta < ctx->buf || ctx->data + delta > ctx->end) return -1;
   ctx->data += delta;
@@ -67,6 +70,13 @@ static inline int lb_pkt_adjust_tail(struct lb_ctx* ctx, int delta) {
   ctx->end += delta;
   return 0;
 }
+#include "dataplane/core/lb_crc32c.h"
+#include "dataplane/core/lb_csum.h"
+static inline __s64 lb_pkt_csum(struct lb_ctx* ctx, __u32 off, __u32 len) {
+  if (ctx->data + off + len > ctx->end) return -1;
+  return lb_csum_bytes(0, ctx->data + off, ctx->end, len);
+}
+#define lb_pkt_crc32c(ctx, off, len) lb_crc32c_span((ctx)->data + (off), (ctx)->end, (len))
 #define lb_map_config(ctx) lb_ref_config((ctx)->maps)
 #define lb_map_frontend(ctx, k) lb_ref_frontend((ctx)->maps, k)
 #define lb_map_is_node_addr(ctx, k) lb_ref_is_node_addr((ctx)->maps, k)

@@ -1,0 +1,115 @@
+/* The BPF maps of one node's datapath. Every program object includes this, so
+ * the maps are shared by name when pinned (/sys/fs/bpf/sluice/<node>/). Keys
+ * and values are the ABI's (dataplane/abi/lb_abi.h). */
+#ifndef SLUICE_BPF_LB_MAPS_H_
+#define SLUICE_BPF_LB_MAPS_H_
+
+#include <linux/bpf.h>
+
+#include <bpf/bpf_helpers.h>
+
+#include "dataplane/abi/lb_abi.h"
+
+#ifndef LB_MAX_FRONTENDS
+#define LB_MAX_FRONTENDS 262144
+#endif
+#ifndef LB_MAX_SERVICES
+#define LB_MAX_SERVICES 262144 /* service ids (and backend ids) are below this */
+#endif
+#ifndef LB_MAX_BACKENDS
+#define LB_MAX_BACKENDS 262144
+#endif
+#ifndef LB_MAX_TABLE_SLOTS
+#define LB_MAX_TABLE_SLOTS 4194304
+#endif
+#ifndef LB_MAX_CT
+#define LB_MAX_CT 262144
+#endif
+#ifndef LB_MAX_AFFINITY
+#define LB_MAX_AFFINITY 65536
+#endif
+#ifndef LB_MAX_FRAGS
+#define LB_MAX_FRAGS 8192
+#endif
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct lb_config);
+} lb_config SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 64);
+  __type(key, struct lb_node_addr_key);
+  __type(value, __u8);
+} lb_node_addrs SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, LB_MAX_FRONTENDS);
+  __type(key, struct lb_frontend_key);
+  __type(value, struct lb_frontend_value);
+} lb_frontends SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, LB_MAX_SERVICES);
+  __type(key, __u32);
+  __type(value, struct lb_service);
+} lb_services SEC(".maps");
+
+/* Backend tables, allocated on demand (a Maglev table has M slots). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, LB_MAX_TABLE_SLOTS);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct lb_table_key);
+  __type(value, __u32);
+} lb_tables SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, LB_MAX_BACKENDS);
+  __type(key, __u32);
+  __type(value, struct lb_backend);
+} lb_backends SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, LB_MAX_AFFINITY);
+  __type(key, struct lb_affinity_key);
+  __type(value, struct lb_affinity_value);
+} lb_affinity SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, LB_MAX_CT);
+  __type(key, struct lb_ct_key);
+  __type(value, struct lb_ct_entry);
+} lb_ct SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, LB_MAX_FRAGS);
+  __type(key, struct lb_frag_key);
+  __type(value, struct lb_frag_value);
+} lb_frags SEC(".maps");
+
+/* Round-robin position per service id. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, LB_MAX_SERVICES);
+  __type(key, __u32);
+  __type(value, __u32);
+} lb_rr SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, LB_CNT_COUNT);
+  __type(key, __u32);
+  __type(value, __u64);
+} lb_counters SEC(".maps");
+
+#endif /* SLUICE_BPF_LB_MAPS_H_ */
