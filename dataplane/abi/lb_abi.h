@@ -243,7 +243,8 @@ enum lb_drop_reason {
   LB_DROP_SCTP_TOO_LONG = 10,  /* SCTP packet too long to recompute its CRC32c */
   LB_DROP_REJECT_FAILED = 11,  /* could not build the reject packet */
   LB_DROP_UNSUPPORTED_L4 = 12, /* service port hit by a protocol we cannot translate */
-  LB_DROP_REASON_COUNT = 13,
+  LB_DROP_NO_LOCAL_ENDPOINTS = 13, /* Local traffic policy, endpoints only on other nodes */
+  LB_DROP_REASON_COUNT = 14,
 };
 
 /* Counter slots: verdicts first, then one slot per drop reason. */

@@ -82,8 +82,15 @@ LB_INLINE int lb_process_new(struct lb_ctx* ctx, const struct lb_config* cfg, st
   struct lb_service* sv = lb_map_service(ctx, fe.service_id);
   if (!sv) return lb_drop(res, LB_DROP_NO_BACKEND);
   struct lb_service svc = *sv; /* one copy: this packet sees one generation */
-  __u8 scope = (fe.flags & LB_FE_F_LOCAL_ONLY) ? LB_SCOPE_LOCAL : LB_SCOPE_CLUSTER;
-  if (lb_table_size(&svc, scope) == 0) return lb_reject(ctx, p, res);
+  __u8 scope = lb_frontend_scope(&fe, hook);
+  if (lb_table_size(&svc, scope) == 0) {
+    /* kube-proxy: a Local policy with endpoints only elsewhere drops (so that
+     * a load balancer's health check moves clients away); a service with no
+     * endpoint at all rejects. */
+    if (scope == LB_SCOPE_LOCAL && lb_table_size(&svc, LB_SCOPE_CLUSTER) != 0)
+      return lb_drop(res, LB_DROP_NO_LOCAL_ENDPOINTS);
+    return lb_reject(ctx, p, res);
+  }
   struct lb_backend* be = 0;
   __u32 id = lb_select_backend(ctx, &svc, fe.service_id, scope, &p->tuple, now, &be);
   if (!id || !be || be->family != p->family) return lb_drop(res, LB_DROP_NO_BACKEND);

@@ -39,10 +39,25 @@ LB_INLINE int lb_icmp_parse_inner(struct lb_ctx* ctx, const struct lb_pkt* p, st
   } else {
     struct ipv6hdr* ip6 = lb_hdr(ctx, in->l3_off, sizeof(struct ipv6hdr));
     if (!ip6) return -1;
-    hlen = sizeof(struct ipv6hdr);
-    in->proto = ip6->nexthdr; /* quoted extension headers are not walked */
+    __u8 nexthdr = ip6->nexthdr;
     __builtin_memcpy(in->tuple.saddr.b, &ip6->saddr, 16);
     __builtin_memcpy(in->tuple.daddr.b, &ip6->daddr, 16);
+    /* Walk the quoted extension headers as the parser walks the outer ones. */
+    __u32 off = in->l3_off + sizeof(struct ipv6hdr);
+    __u32 end_off = lb_pkt_len(ctx);
+    int done = 0;
+    LB_UNROLL
+    for (int i = 0; i < LB_IPV6_MAX_EXT; i++) {
+      int rc = lb_ipv6_ext_step(ctx, in, &nexthdr, &off, end_off);
+      if (rc < 0) return -1;
+      if (rc == 1) {
+        done = 1;
+        break;
+      }
+    }
+    if (!done || !in->has_l4) return -1; /* too deep, or a later fragment: no ports */
+    in->proto = nexthdr;
+    hlen = off - in->l3_off;
   }
   if (in->proto != IPPROTO_TCP && in->proto != IPPROTO_UDP && in->proto != LB_IPPROTO_SCTP)
     return -1;

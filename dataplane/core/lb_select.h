@@ -47,6 +47,16 @@ LB_INLINE __u32 lb_table_size(const struct lb_service* svc, __u8 scope) {
                                  : svc->table_size[LB_SCOPE_CLUSTER];
 }
 
+/* The table a new flow picks from. externalTrafficPolicy=Local confines
+ * external clients to this node's endpoints, but pods on this node reaching
+ * the NodePort or load-balancer address use every endpoint, as with
+ * kube-proxy; internalTrafficPolicy=Local (ClusterIP) always confines. */
+LB_INLINE __u8 lb_frontend_scope(const struct lb_frontend_value* fe, int hook) {
+  if (!(fe->flags & LB_FE_F_LOCAL_ONLY)) return LB_SCOPE_CLUSTER;
+  if (fe->kind != LB_FE_CLUSTER_IP && hook == LB_HOOK_LOCAL) return LB_SCOPE_CLUSTER;
+  return LB_SCOPE_LOCAL;
+}
+
 LB_INLINE __u8 lb_selectable_flag(__u8 scope) {
   return scope == LB_SCOPE_LOCAL ? LB_BE_F_SELECTABLE_LOCAL : LB_BE_F_SELECTABLE_CLUSTER;
 }
