@@ -100,7 +100,7 @@ struct {
 /* Round-robin position per service id. */
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
-  __uint(max_entries, LB_MAX_SERVICES);
+  __uint(max_entries, LB_MAX_IDS);
   __type(key, __u32);
   __type(value, __u32);
 } lb_rr SEC(".maps");

@@ -112,7 +112,9 @@ uint32_t ServiceTable::AllocateId() {
     free_ids_.pop_back();
     return id;
   }
-  return next_id_++;
+  // Ids stay below LB_MAX_IDS; a node with that many service ports and
+  // backends is past what the maps hold anyway (Apply reports it).
+  return next_id_ < LB_MAX_IDS ? next_id_++ : 0;
 }
 
 void ServiceTable::ReleaseId(uint32_t id) {
@@ -157,6 +159,7 @@ absl::Status ServiceTable::ApplyOne(
   Programmed& p = programmed_[key];
   bool is_new = p.id == 0;
   if (is_new) p.id = AllocateId();
+  if (p.id == 0) return absl::ResourceExhaustedError(absl::StrCat("no id left for ", key));
 
   // Backends of this family, numbered (existing ones keep their ids).
   std::vector<NumberedBackend> numbered;
@@ -167,6 +170,7 @@ absl::Status ServiceTable::ApplyOne(
     if (backends.contains(bk)) continue;
     auto old = p.backends.find(bk);
     uint32_t id = old != p.backends.end() ? old->second.first : AllocateId();
+    if (id == 0) return absl::ResourceExhaustedError(absl::StrCat("no id left for a backend of ", key));
     lb_backend v{};
     v.addr = b.address.ToAbi();
     v.port = htons(b.port);

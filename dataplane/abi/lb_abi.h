@@ -12,6 +12,10 @@
 
 #define LB_ABI_VERSION 1
 
+/* Service and backend ids are below this (the round-robin positions are an
+ * array indexed by service id). */
+#define LB_MAX_IDS 262144
+
 /* Address families as they appear in keys. Values equal the IP version. */
 enum lb_family {
   LB_AF_INET = 4,

@@ -136,6 +136,13 @@ absl::Status RunFixtureCase(const Fixture& f, const FixtureCase& c,
       continue;
     }
     std::vector<uint8_t> pkt = *step.in;
+    if (!fe->CanReceive(pkt)) {
+      if (step.verdict != LB_VERDICT_DROP)
+        return absl::InternalError(absl::StrCat(where,
+                                                ": the engine cannot receive this frame, "
+                                                "but the fixture expects it not dropped"));
+      continue;
+    }
     lb_result r = fe->Process(pkt, step.hook);
     if (r.verdict != step.verdict || (step.reason && r.reason != *step.reason))
       return absl::InternalError(absl::StrCat(

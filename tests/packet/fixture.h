@@ -69,6 +69,13 @@ class FixtureEngine {
   virtual Engine* engine() = 0;
   virtual lb_result Process(std::vector<uint8_t>& packet, lb_hook hook) = 0;
   virtual void AdvanceTime(uint64_t ns) = 0;
+  // Whether a frame can reach the engine at all. XDP never sees a frame
+  // shorter than an Ethernet header (the kernel drops it first); for such a
+  // step the runner checks that the fixture expects a drop instead.
+  virtual bool CanReceive(const std::vector<uint8_t>& frame) const {
+    (void)frame;
+    return true;
+  }
 };
 using FixtureEngineFactory = std::function<std::unique_ptr<FixtureEngine>()>;
 

@@ -1,0 +1,281 @@
+#include "dataplane/bpf/bpf_engine.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "dataplane/abi/lb_abi_check.h"
+#include "lb_xdp.skel.h"
+
+namespace sluice {
+namespace {
+
+absl::Status Errno(const std::string& what, int err) {
+  return absl::ErrnoToStatus(err, what);
+}
+
+// libbpf calls return -errno (or set errno and return -1, by version).
+absl::Status Check(int rc, const std::string& what) {
+  if (rc >= 0) return absl::OkStatus();
+  return Errno(what, rc == -1 ? errno : -rc);
+}
+
+int Fd(bpf_map* m) {
+  return bpf_map__fd(m);
+}
+
+// Deletes every key of a hash map, a batch at a time.
+absl::Status ClearHash(bpf_map* map) {
+  const uint32_t kBatch = 4096;
+  size_t ksize = bpf_map__key_size(map), vsize = bpf_map__value_size(map);
+  std::vector<uint8_t> keys(ksize * kBatch), values(vsize * kBatch);
+  uint64_t in = 0, out = 0;
+  bool first = true;
+  for (;;) {
+    uint32_t count = kBatch;
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    int rc = bpf_map_lookup_and_delete_batch(Fd(map), first ? nullptr : &in, &out, keys.data(),
+                                             values.data(), &count, &opts);
+    first = false;
+    int err = rc < 0 ? (rc == -1 ? errno : -rc) : 0;
+    if (err == ENOENT) return absl::OkStatus();  // the last batch (count may be > 0)
+    if (err) return Errno(absl::StrCat("clearing ", bpf_map__name(map)), err);
+    in = out;
+  }
+}
+
+// Zeroes every slot of an array map, in one batched update (per-CPU arrays
+// need a value per CPU).
+absl::Status ClearArray(bpf_map* map, int ncpus) {
+  size_t vsize = bpf_map__value_size(map);
+  if (bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_ARRAY) vsize = (vsize + 7) / 8 * 8 * ncpus;
+  uint32_t n = bpf_map__max_entries(map);
+  std::vector<uint32_t> keys(n);
+  for (uint32_t i = 0; i < n; ++i) keys[i] = i;
+  std::vector<uint8_t> zeros(vsize * n, 0);
+  LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+  return Check(bpf_map_update_batch(Fd(map), keys.data(), zeros.data(), &n, &opts), "zero array");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<BpfEngine>> BpfEngine::Create(const BpfEngineOptions& options) {
+  std::unique_ptr<BpfEngine> e(new BpfEngine());
+  e->ncpus_ = libbpf_num_possible_cpus();
+  if (e->ncpus_ <= 0) return Errno("libbpf_num_possible_cpus", -e->ncpus_);
+  e->skel_ = lb_xdp__open();
+  if (!e->skel_) return Errno("opening the XDP object", errno);
+  if (!options.pin_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.pin_dir, ec);
+    if (ec) return absl::InternalError(absl::StrCat(options.pin_dir, ": ", ec.message()));
+    bpf_map* map;
+    bpf_object__for_each_map(map, e->skel_->obj) {
+      // Data sections (.rodata, .bss) stay private to this load.
+      if (bpf_map__is_internal(map)) continue;
+      std::string path = options.pin_dir + "/" + bpf_map__name(map);
+      if (auto s = Check(bpf_map__set_pin_path(map, path.c_str()), path); !s.ok()) return s;
+    }
+  }
+  if (int rc = lb_xdp__load(e->skel_); rc != 0)
+    return Errno("loading the XDP programs (is this root, with BPF enabled?)",
+                 rc == -1 ? errno : -rc);
+  return e;
+}
+
+BpfEngine::~BpfEngine() {
+  if (skel_) lb_xdp__destroy(skel_);
+}
+
+int BpfEngine::ProgramFd(lb_hook hook) const {
+  return bpf_program__fd(hook == LB_HOOK_LOCAL ? skel_->progs.lb_xdp_local
+                                               : skel_->progs.lb_xdp_external);
+}
+
+absl::Status BpfEngine::SetConfig(const lb_config& config) {
+  uint32_t k = 0;
+  return Check(bpf_map_update_elem(Fd(skel_->maps.lb_config), &k, &config, BPF_ANY), "lb_config");
+}
+
+absl::Status BpfEngine::AddNodeAddress(const lb_node_addr_key& key) {
+  uint8_t one = 1;
+  return Check(bpf_map_update_elem(Fd(skel_->maps.lb_node_addrs), &key, &one, BPF_ANY),
+               "lb_node_addrs");
+}
+
+absl::Status BpfEngine::RemoveNodeAddress(const lb_node_addr_key& key) {
+  return Check(bpf_map_delete_elem(Fd(skel_->maps.lb_node_addrs), &key), "lb_node_addrs");
+}
+
+absl::Status BpfEngine::UpsertFrontend(const lb_frontend_key& key, const lb_frontend_value& value) {
+  return Check(bpf_map_update_elem(Fd(skel_->maps.lb_frontends), &key, &value, BPF_ANY),
+               "lb_frontends");
+}
+
+absl::Status BpfEngine::DeleteFrontend(const lb_frontend_key& key) {
+  return Check(bpf_map_delete_elem(Fd(skel_->maps.lb_frontends), &key), "lb_frontends");
+}
+
+absl::Status BpfEngine::UpsertBackend(uint32_t id, const lb_backend& backend) {
+  if (id == 0 || id >= LB_MAX_IDS)
+    return absl::InvalidArgumentError(absl::StrCat("backend id ", id));
+  return Check(bpf_map_update_elem(Fd(skel_->maps.lb_backends), &id, &backend, BPF_ANY),
+               "lb_backends");
+}
+
+absl::Status BpfEngine::DeleteBackend(uint32_t id) {
+  return Check(bpf_map_delete_elem(Fd(skel_->maps.lb_backends), &id), "lb_backends");
+}
+
+absl::Status BpfEngine::UpsertService(uint32_t id, const lb_service& service,
+                                      const ServiceTables& tables) {
+  if (id == 0 || id >= LB_MAX_IDS)
+    return absl::InvalidArgumentError(absl::StrCat("service id ", id));
+  Tables& t = tables_[id];
+  for (int scope = 0; scope < LB_SCOPE_COUNT; ++scope) {
+    const std::vector<uint32_t>& slots = tables[scope];
+    if (slots.size() != service.table_size[scope])
+      return absl::InvalidArgumentError("table size does not match the service value");
+    if (slots.empty()) continue;
+    std::vector<lb_table_key> keys(slots.size());
+    for (uint32_t i = 0; i < slots.size(); ++i) {
+      keys[i] = lb_table_key{};
+      keys[i].service_id = id;
+      keys[i].gen = service.gen;
+      keys[i].scope = static_cast<uint8_t>(scope);
+      keys[i].index = i;
+    }
+    // One batched update per table: a Maglev table is thousands of slots.
+    uint32_t count = static_cast<uint32_t>(keys.size());
+    LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+    if (auto s = Check(bpf_map_update_batch(Fd(skel_->maps.lb_tables), keys.data(), slots.data(),
+                                            &count, &opts),
+                       "lb_tables");
+        !s.ok())
+      return s;
+    uint32_t& written = t.written[service.gen & 1][scope];
+    written = std::max(written, static_cast<uint32_t>(slots.size()));
+  }
+  // The switch: one update of the service value names the new generation.
+  if (auto s = Check(bpf_map_update_elem(Fd(skel_->maps.lb_services), &id, &service, BPF_ANY),
+                     "lb_services");
+      !s.ok())
+    return s;
+  t.gen = service.gen;
+  return absl::OkStatus();
+}
+
+absl::Status BpfEngine::DeleteTableSlots(uint32_t id, uint8_t gen, uint8_t scope, uint32_t from,
+                                         uint32_t to) {
+  for (uint32_t i = from; i < to; ++i) {
+    lb_table_key k{};
+    k.service_id = id;
+    k.gen = gen;
+    k.scope = scope;
+    k.index = i;
+    bpf_map_delete_elem(Fd(skel_->maps.lb_tables), &k);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BpfEngine::DeleteService(uint32_t id) {
+  if (auto s = Check(bpf_map_delete_elem(Fd(skel_->maps.lb_services), &id), "lb_services"); !s.ok())
+    return s;
+  auto it = tables_.find(id);
+  if (it != tables_.end()) {
+    for (uint8_t gen = 0; gen < 2; ++gen)
+      for (uint8_t scope = 0; scope < LB_SCOPE_COUNT; ++scope)
+        (void)DeleteTableSlots(id, gen, scope, 0, it->second.written[gen][scope]);
+    tables_.erase(it);
+  }
+  uint32_t zero = 0;
+  bpf_map_update_elem(Fd(skel_->maps.lb_rr), &id, &zero, BPF_ANY);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> BpfEngine::FlushConntrack(const ConntrackMatch& match) {
+  int fd = Fd(skel_->maps.lb_ct);
+  lb_ct_key key{}, next{};
+  lb_ct_entry entry{};
+  std::vector<lb_ct_key> doomed;
+  void* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    if (bpf_map_lookup_elem(fd, &next, &entry) == 0 && match(next, entry)) doomed.push_back(next);
+    key = next;
+    prev = &key;
+  }
+  size_t n = 0;
+  for (const lb_ct_key& k : doomed)
+    if (bpf_map_delete_elem(fd, &k) == 0) ++n;
+  return n;
+}
+
+std::vector<uint64_t> BpfEngine::Counters() const {
+  std::vector<uint64_t> out(LB_CNT_COUNT, 0);
+  std::vector<uint64_t> percpu(static_cast<size_t>(ncpus_));
+  for (uint32_t i = 0; i < LB_CNT_COUNT; ++i) {
+    if (bpf_map_lookup_elem(Fd(skel_->maps.lb_counters), &i, percpu.data()) != 0) continue;
+    for (uint64_t v : percpu) out[i] += v;
+  }
+  return out;
+}
+
+absl::StatusOr<lb_result> BpfEngine::TestRun(std::vector<uint8_t>& frame, lb_hook hook) {
+  std::vector<uint64_t> before = Counters();
+  std::vector<uint8_t> out(frame.size() + 512);
+  bpf_test_run_opts opts{};
+  opts.sz = sizeof(opts);
+  opts.data_in = frame.data();
+  opts.data_size_in = static_cast<uint32_t>(frame.size());
+  opts.data_out = out.data();
+  opts.data_size_out = static_cast<uint32_t>(out.size());
+  opts.repeat = 1;
+  if (auto s = Check(bpf_prog_test_run_opts(ProgramFd(hook), &opts), "BPF_PROG_TEST_RUN"); !s.ok())
+    return s;
+  std::vector<uint64_t> after = Counters();
+  lb_result r{};
+  auto grew = [&](uint32_t slot) { return after[slot] > before[slot]; };
+  if (grew(LB_CNT_FORWARD))
+    r.verdict = LB_VERDICT_FORWARD;
+  else if (grew(LB_CNT_REJECT))
+    r.verdict = LB_VERDICT_REJECT;
+  else if (grew(LB_CNT_DROP))
+    r.verdict = LB_VERDICT_DROP;
+  else
+    r.verdict = LB_VERDICT_PASS;
+  for (uint32_t reason = 1; reason < LB_DROP_REASON_COUNT; ++reason)
+    if (grew(LB_CNT_DROP_BASE + reason)) r.reason = static_cast<uint8_t>(reason);
+  // The program's own action must agree with the verdict it counted.
+  uint32_t want = r.verdict == LB_VERDICT_DROP     ? XDP_DROP
+                  : r.verdict == LB_VERDICT_REJECT ? XDP_TX
+                                                   : XDP_PASS;
+  if (opts.retval != want)
+    return absl::InternalError(
+        absl::StrCat("XDP action ", opts.retval, " for verdict ", r.verdict));
+  if (r.verdict != LB_VERDICT_DROP) frame.assign(out.begin(), out.begin() + opts.data_size_out);
+  return r;
+}
+
+absl::Status BpfEngine::ResetMaps() {
+  for (bpf_map* m : {skel_->maps.lb_node_addrs, skel_->maps.lb_frontends, skel_->maps.lb_services,
+                     skel_->maps.lb_tables, skel_->maps.lb_backends, skel_->maps.lb_affinity,
+                     skel_->maps.lb_ct, skel_->maps.lb_frags})
+    if (auto s = ClearHash(m); !s.ok()) return s;
+  for (bpf_map* m : {skel_->maps.lb_config, skel_->maps.lb_rr, skel_->maps.lb_counters})
+    if (auto s = ClearArray(m, ncpus_); !s.ok()) return s;
+  tables_.clear();
+  skel_->bss->lb_clock_offset_ns = 0;
+  return absl::OkStatus();
+}
+
+void BpfEngine::AdvanceClock(uint64_t ns) {
+  skel_->bss->lb_clock_offset_ns += ns;
+}
+
+}  // namespace sluice

@@ -1,0 +1,74 @@
+// The BPF engine: loads the XDP programs built from the packet core (bpf/),
+// owns their maps (pinned under bpffs when asked, so that a restarted agent
+// adopts them and flows survive) and programs them through the Engine
+// interface. Attaching to interfaces is the agent's business, not this class's.
+#ifndef SLUICE_DATAPLANE_BPF_BPF_ENGINE_H_
+#define SLUICE_DATAPLANE_BPF_BPF_ENGINE_H_
+
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "dataplane/engine.h"
+
+struct lb_xdp;
+
+namespace sluice {
+
+struct BpfEngineOptions {
+  // Directory under bpffs to pin the maps in (e.g. /sys/fs/bpf/sluice/node-a);
+  // empty: nothing is pinned and everything goes when the engine does.
+  std::string pin_dir;
+};
+
+class BpfEngine : public Engine {
+ public:
+  static absl::StatusOr<std::unique_ptr<BpfEngine>> Create(const BpfEngineOptions& options);
+  ~BpfEngine() override;
+
+  absl::Status SetConfig(const lb_config& config) override;
+  absl::Status AddNodeAddress(const lb_node_addr_key& key) override;
+  absl::Status RemoveNodeAddress(const lb_node_addr_key& key) override;
+  absl::Status UpsertFrontend(const lb_frontend_key& key, const lb_frontend_value& value) override;
+  absl::Status DeleteFrontend(const lb_frontend_key& key) override;
+  absl::Status UpsertBackend(uint32_t id, const lb_backend& backend) override;
+  absl::Status DeleteBackend(uint32_t id) override;
+  absl::Status UpsertService(uint32_t id, const lb_service& service,
+                             const ServiceTables& tables) override;
+  absl::Status DeleteService(uint32_t id) override;
+  absl::StatusOr<size_t> FlushConntrack(const ConntrackMatch& match) override;
+  std::vector<uint64_t> Counters() const override;
+
+  // The XDP program for traffic entering at `hook`.
+  int ProgramFd(lb_hook hook) const;
+
+  // Runs one frame through the program with BPF_PROG_TEST_RUN. The verdict
+  // and drop reason are read from the counters the program keeps.
+  absl::StatusOr<lb_result> TestRun(std::vector<uint8_t>& frame, lb_hook hook);
+
+  // Empties every map (tests reuse one loaded engine).
+  absl::Status ResetMaps();
+  // Moves the programs' clock forward (tests of timeouts).
+  void AdvanceClock(uint64_t ns);
+
+ private:
+  BpfEngine() = default;
+  struct Tables {
+    uint8_t gen = 0;
+    // Largest table written per generation and scope, to delete on removal.
+    std::array<std::array<uint32_t, LB_SCOPE_COUNT>, 2> written{};
+  };
+  absl::Status DeleteTableSlots(uint32_t id, uint8_t gen, uint8_t scope, uint32_t from,
+                                uint32_t to);
+
+  lb_xdp* skel_ = nullptr;
+  int ncpus_ = 1;
+  std::map<uint32_t, Tables> tables_;
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_DATAPLANE_BPF_BPF_ENGINE_H_

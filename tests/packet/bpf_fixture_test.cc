@@ -1,0 +1,97 @@
+// Runs every packet fixture through the BPF programs with BPF_PROG_TEST_RUN:
+// the XDP program must give the verdict, drop reason and bytes the fixtures
+// (and so the reference engine) give. Needs root (CI runs as root).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "dataplane/bpf/bpf_engine.h"
+#include "tests/packet/fixture.h"
+
+namespace sluice::testing {
+namespace {
+
+BpfEngine* SharedEngine() {
+  // Loading verifies the programs; do it once and empty the maps per case.
+  static BpfEngine* engine = [] {
+    auto e = BpfEngine::Create({});
+    if (!e.ok()) {
+      ADD_FAILURE() << "loading the BPF programs: " << e.status();
+      return static_cast<BpfEngine*>(nullptr);
+    }
+    return e->release();
+  }();
+  return engine;
+}
+
+class BpfFixtureEngine : public FixtureEngine {
+ public:
+  explicit BpfFixtureEngine(BpfEngine* e) : engine_(e) {
+    auto s = engine_->ResetMaps();
+    if (!s.ok()) ADD_FAILURE() << s;
+  }
+  Engine* engine() override { return engine_; }
+  lb_result Process(std::vector<uint8_t>& packet, lb_hook hook) override {
+    auto r = engine_->TestRun(packet, hook);
+    if (!r.ok()) {
+      ADD_FAILURE() << r.status();
+      return lb_result{};
+    }
+    return *r;
+  }
+  void AdvanceTime(uint64_t ns) override { engine_->AdvanceClock(ns); }
+  bool CanReceive(const std::vector<uint8_t>& frame) const override { return frame.size() >= 14; }
+
+ private:
+  BpfEngine* engine_;
+};
+
+struct Param {
+  const Fixture* fixture;
+  const FixtureCase* c;
+};
+
+void PrintTo(const Param& p, std::ostream* os) {
+  *os << p.c->file << ": " << p.c->name;
+}
+
+std::vector<Fixture>& AllFixtures() {
+  static std::vector<Fixture> fixtures = [] {
+    auto f = LoadFixtureDir(FIXTURE_DIR);
+    if (!f.ok()) {
+      ADD_FAILURE() << f.status();
+      return std::vector<Fixture>{};
+    }
+    return *f;
+  }();
+  return fixtures;
+}
+
+std::vector<Param> AllCases() {
+  std::vector<Param> out;
+  for (const Fixture& f : AllFixtures())
+    for (const FixtureCase& c : f.cases) out.push_back({&f, &c});
+  return out;
+}
+
+class BpfFixture : public ::testing::TestWithParam<Param> {};
+
+TEST_P(BpfFixture, XdpMatchesExpectedVerdictAndBytes) {
+  ASSERT_EQ(geteuid(), 0u) << "BPF_PROG_TEST_RUN needs root; the suite runs as root in CI";
+  BpfEngine* e = SharedEngine();
+  ASSERT_NE(e, nullptr);
+  auto s = RunFixtureCase(*GetParam().fixture, *GetParam().c,
+                          [e] { return std::make_unique<BpfFixtureEngine>(e); });
+  EXPECT_TRUE(s.ok()) << s.message();
+}
+
+std::string CaseName(const ::testing::TestParamInfo<Param>& info) {
+  std::string n = info.param.c->file + "_" + info.param.c->name;
+  for (char& ch : n)
+    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return n + "_" + std::to_string(info.index);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, BpfFixture, ::testing::ValuesIn(AllCases()), CaseName);
+
+}  // namespace
+}  // namespace sluice::testing
