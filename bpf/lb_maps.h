@@ -11,13 +11,13 @@
 #include "dataplane/abi/lb_abi.h"
 
 #ifndef LB_MAX_FRONTENDS
-#define LB_MAX_FRONTENDS 262144
+#define LB_MAX_FRONTENDS 1048576
 #endif
 #ifndef LB_MAX_SERVICES
 #define LB_MAX_SERVICES 262144 /* service ids (and backend ids) are below this */
 #endif
 #ifndef LB_MAX_BACKENDS
-#define LB_MAX_BACKENDS 262144
+#define LB_MAX_BACKENDS 1048576
 #endif
 #ifndef LB_MAX_TABLE_SLOTS
 #define LB_MAX_TABLE_SLOTS 4194304
@@ -46,9 +46,12 @@ struct {
   __type(value, __u8);
 } lb_node_addrs SEC(".maps");
 
+/* Large maps are allocated on demand (BPF_F_NO_PREALLOC): lookups cost the
+ * same, and a node with few services does not pay for 100,000. */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, LB_MAX_FRONTENDS);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
   __type(key, struct lb_frontend_key);
   __type(value, struct lb_frontend_value);
 } lb_frontends SEC(".maps");
@@ -72,6 +75,7 @@ struct {
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, LB_MAX_BACKENDS);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
   __type(key, __u32);
   __type(value, struct lb_backend);
 } lb_backends SEC(".maps");

@@ -8,9 +8,10 @@ namespace {
 constexpr const char* kVerdicts[] = {"pass", "forward", "reject", "drop"};
 
 constexpr const char* kReasons[LB_DROP_REASON_COUNT] = {
-    "none",          "malformed_l2",  "malformed_l3",   "malformed_l4", "ipv6_ext_chain",
-    "frag_unknown",  "no_backend",    "snat_exhausted", "ct_full",      "no_endpoints",
-    "sctp_too_long", "reject_failed", "unsupported_l4", "no_local_endpoints",
+    "none",           "malformed_l2",       "malformed_l3",  "malformed_l4",
+    "ipv6_ext_chain", "frag_unknown",       "no_backend",    "snat_exhausted",
+    "ct_full",        "no_endpoints",       "sctp_too_long", "reject_failed",
+    "unsupported_l4", "no_local_endpoints",
 };
 
 constexpr const char* kCounters[] = {"pass",   "forward", "reject",     "drop",         "ct_new",

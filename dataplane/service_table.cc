@@ -106,19 +106,13 @@ absl::Status ServiceTable::SetNode(const NodeConfig& node) {
   return absl::OkStatus();
 }
 
-uint32_t ServiceTable::AllocateId() {
-  if (!free_ids_.empty()) {
-    uint32_t id = free_ids_.back();
-    free_ids_.pop_back();
+uint32_t ServiceTable::IdPool::Allocate() {
+  if (!free_.empty()) {
+    uint32_t id = free_.back();
+    free_.pop_back();
     return id;
   }
-  // Ids stay below LB_MAX_IDS; a node with that many service ports and
-  // backends is past what the maps hold anyway (Apply reports it).
-  return next_id_ < LB_MAX_IDS ? next_id_++ : 0;
-}
-
-void ServiceTable::ReleaseId(uint32_t id) {
-  free_ids_.push_back(id);
+  return next_ < limit_ ? next_++ : 0;
 }
 
 uint32_t ServiceTable::ServiceId(const std::string& name, IpFamily family) const {
@@ -135,7 +129,7 @@ absl::Status ServiceTable::RemoveBackend(uint32_t id) {
   });
   if (!flushed.ok()) return flushed.status();
   stats_.conntrack_flushed += *flushed;
-  ReleaseId(id);
+  backend_ids_.Release(id);
   return absl::OkStatus();
 }
 
@@ -148,7 +142,7 @@ absl::Status ServiceTable::Remove(const std::string& key) {
   }
   for (auto& [bk, be] : p.backends)
     if (auto s = RemoveBackend(be.first); !s.ok()) return s;
-  if (p.id) ReleaseId(p.id);
+  if (p.id) service_ids_.Release(p.id);
   programmed_.erase(key);
   return absl::OkStatus();
 }
@@ -158,7 +152,7 @@ absl::Status ServiceTable::ApplyOne(
     std::map<std::string, std::pair<lb_frontend_key, lb_frontend_value>>& claimed) {
   Programmed& p = programmed_[key];
   bool is_new = p.id == 0;
-  if (is_new) p.id = AllocateId();
+  if (is_new) p.id = service_ids_.Allocate();
   if (p.id == 0) return absl::ResourceExhaustedError(absl::StrCat("no id left for ", key));
 
   // Backends of this family, numbered (existing ones keep their ids).
@@ -169,8 +163,9 @@ absl::Status ServiceTable::ApplyOne(
     BackendKey bk{b.address, b.port};
     if (backends.contains(bk)) continue;
     auto old = p.backends.find(bk);
-    uint32_t id = old != p.backends.end() ? old->second.first : AllocateId();
-    if (id == 0) return absl::ResourceExhaustedError(absl::StrCat("no id left for a backend of ", key));
+    uint32_t id = old != p.backends.end() ? old->second.first : backend_ids_.Allocate();
+    if (id == 0)
+      return absl::ResourceExhaustedError(absl::StrCat("no id left for a backend of ", key));
     lb_backend v{};
     v.addr = b.address.ToAbi();
     v.port = htons(b.port);

@@ -83,15 +83,25 @@ class ServiceTable {
       std::map<std::string, std::pair<lb_frontend_key, lb_frontend_value>>& claimed);
   absl::Status Remove(const std::string& key);
   absl::Status RemoveBackend(uint32_t id);
-  uint32_t AllocateId();
-  void ReleaseId(uint32_t id);
+  // Ids for services and for backends, each from 1, reused when freed.
+  class IdPool {
+   public:
+    explicit IdPool(uint32_t limit) : limit_(limit) {}
+    uint32_t Allocate();  // 0 when exhausted
+    void Release(uint32_t id) { free_.push_back(id); }
+
+   private:
+    uint32_t limit_;
+    uint32_t next_ = 1;
+    std::vector<uint32_t> free_;
+  };
 
   Engine* engine_;
   std::map<std::string, Programmed> programmed_;  // by "name/v4" | "name/v6"
   std::set<std::string> markers_;                 // frontend address markers programmed
   std::vector<IpAddress> node_addresses_;
-  std::vector<uint32_t> free_ids_;
-  uint32_t next_id_ = 1;
+  IdPool service_ids_{LB_MAX_IDS};  // index the round-robin array
+  IdPool backend_ids_{UINT32_MAX};
   Stats stats_;
 };
 

@@ -12,8 +12,8 @@
 
 #define LB_ABI_VERSION 1
 
-/* Service and backend ids are below this (the round-robin positions are an
- * array indexed by service id). */
+/* Service ids are below this (the round-robin positions are an array
+ * indexed by service id). Backend ids are any non-zero number. */
 #define LB_MAX_IDS 262144
 
 /* Address families as they appear in keys. Values equal the IP version. */

@@ -123,8 +123,7 @@ absl::Status BpfEngine::DeleteFrontend(const lb_frontend_key& key) {
 }
 
 absl::Status BpfEngine::UpsertBackend(uint32_t id, const lb_backend& backend) {
-  if (id == 0 || id >= LB_MAX_IDS)
-    return absl::InvalidArgumentError(absl::StrCat("backend id ", id));
+  if (id == 0) return absl::InvalidArgumentError("backend id 0 is reserved");
   return Check(bpf_map_update_elem(Fd(skel_->maps.lb_backends), &id, &backend, BPF_ANY),
                "lb_backends");
 }
