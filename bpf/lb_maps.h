@@ -110,6 +110,14 @@ struct {
 } lb_rr SEC(".maps");
 
 struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, LB_MAX_SERVICES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, __u32);
+  __type(value, struct lb_service_name);
+} lb_service_names SEC(".maps");
+
+struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, LB_CNT_COUNT);
   __type(key, __u32);

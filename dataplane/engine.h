@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -18,6 +20,20 @@ namespace sluice {
 
 // Backend ids of one service's tables, per enum lb_table_scope.
 using ServiceTables = std::array<std::vector<uint32_t>, LB_SCOPE_COUNT>;
+
+// What an engine holds, read back: how a restarted agent adopts the maps a
+// previous run programmed (ids must not change under established flows).
+struct EngineState {
+  struct Service {
+    uint32_t id;
+    std::string name;
+    lb_service value;
+  };
+  std::vector<Service> services;
+  std::vector<std::pair<uint32_t, lb_backend>> backends;
+  std::vector<std::pair<lb_frontend_key, lb_frontend_value>> frontends;
+  std::vector<lb_node_addr_key> node_addresses;
+};
 
 class Engine {
  public:
@@ -38,6 +54,8 @@ class Engine {
   // names it, so that packets switch from the old tables to the new at once.
   virtual absl::Status UpsertService(uint32_t id, const lb_service& service,
                                      const ServiceTables& tables) = 0;
+  // Records a service id's name (metadata for adoption and tools).
+  virtual absl::Status NameService(uint32_t id, const std::string& name) = 0;
   virtual absl::Status DeleteService(uint32_t id) = 0;
 
   // Deletes the conntrack entries for which `match` is true; returns how many.
@@ -46,6 +64,8 @@ class Engine {
 
   // Counters by enum lb_counter slot, summed over CPUs.
   virtual std::vector<uint64_t> Counters() const = 0;
+
+  virtual absl::StatusOr<EngineState> ReadState() const = 0;
 };
 
 using EnginePtr = std::unique_ptr<Engine>;

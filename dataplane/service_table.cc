@@ -115,6 +115,63 @@ uint32_t ServiceTable::IdPool::Allocate() {
   return next_ < limit_ ? next_++ : 0;
 }
 
+void ServiceTable::IdPool::Reset(const std::set<uint32_t>& taken) {
+  free_.clear();
+  next_ = taken.empty() ? 1 : *taken.rbegin() + 1;
+  for (uint32_t id = next_ - 1; id >= 1; --id)
+    if (!taken.contains(id)) free_.push_back(id);
+}
+
+absl::Status ServiceTable::Adopt() {
+  auto state = engine_->ReadState();
+  if (!state.ok()) return state.status();
+  programmed_.clear();
+  markers_.clear();
+  node_addresses_.clear();
+  std::map<uint32_t, std::string> key_of;
+  std::set<uint32_t> service_ids, backend_ids;
+  for (const auto& svc : state->services) {
+    if (svc.name.empty() || programmed_.contains(svc.name)) {
+      // Not ours to keep: no name (written by a crashed Apply) or a duplicate.
+      if (auto s = engine_->DeleteService(svc.id); !s.ok()) return s;
+      continue;
+    }
+    Programmed& p = programmed_[svc.name];
+    p.id = svc.id;
+    p.value = svc.value;  // tables unknown: the next Apply writes a new generation
+    key_of[svc.id] = svc.name;
+    service_ids.insert(svc.id);
+  }
+  for (const auto& [id, b] : state->backends) {
+    auto owner = key_of.find(b.service_id);
+    if (owner == key_of.end()) {
+      if (auto s = engine_->DeleteBackend(id); !s.ok()) return s;
+      continue;
+    }
+    BackendKey bk{IpAddress::FromAbi(b.addr, b.family), ntohs(b.port)};
+    programmed_[owner->second].backends[bk] = {id, b};
+    backend_ids.insert(id);
+  }
+  for (const auto& [k, v] : state->frontends) {
+    std::string kb = KeyBytes(&k, sizeof(k));
+    if (k.port == 0 && k.proto == 0 && v.service_id == 0) {
+      markers_.insert(kb);
+      continue;
+    }
+    auto owner = key_of.find(v.service_id);
+    if (owner == key_of.end()) {
+      if (auto s = engine_->DeleteFrontend(k); !s.ok()) return s;
+      continue;
+    }
+    programmed_[owner->second].frontends[kb] = {k, v};
+  }
+  for (const lb_node_addr_key& k : state->node_addresses)
+    node_addresses_.push_back(IpAddress::FromAbi(k.addr, k.family));
+  service_ids_.Reset(service_ids);
+  backend_ids_.Reset(backend_ids);
+  return absl::OkStatus();
+}
+
 uint32_t ServiceTable::ServiceId(const std::string& name, IpFamily family) const {
   auto it = programmed_.find(absl::StrCat(name, family == IpFamily::kV4 ? "/v4" : "/v6"));
   return it == programmed_.end() ? 0 : it->second.id;
@@ -152,8 +209,11 @@ absl::Status ServiceTable::ApplyOne(
     std::map<std::string, std::pair<lb_frontend_key, lb_frontend_value>>& claimed) {
   Programmed& p = programmed_[key];
   bool is_new = p.id == 0;
-  if (is_new) p.id = service_ids_.Allocate();
-  if (p.id == 0) return absl::ResourceExhaustedError(absl::StrCat("no id left for ", key));
+  if (is_new) {
+    p.id = service_ids_.Allocate();
+    if (p.id == 0) return absl::ResourceExhaustedError(absl::StrCat("no id left for ", key));
+    if (auto s = engine_->NameService(p.id, key); !s.ok()) return s;
+  }
 
   // Backends of this family, numbered (existing ones keep their ids).
   std::vector<NumberedBackend> numbered;
@@ -171,6 +231,7 @@ absl::Status ServiceTable::ApplyOne(
     v.port = htons(b.port);
     v.family = b.address.abi_family();
     v.flags = (b.node_local ? LB_BE_F_LOCAL : 0) | (b.terminating ? LB_BE_F_TERMINATING : 0);
+    v.service_id = p.id;
     backends[bk] = {id, v};
     numbered.push_back({id, &b});
   }

@@ -49,6 +49,11 @@ class ServiceTable {
   // Programs config and node addresses (NodePort listens on these).
   absl::Status SetNode(const NodeConfig& node);
 
+  // Takes over what an engine already holds (maps pinned by an earlier run):
+  // services keep their ids, backends theirs, so that established flows keep
+  // going. Entries that belong to nothing are deleted. Call before Apply.
+  absl::Status Adopt();
+
   // Makes the engine implement exactly `ports`.
   absl::Status Apply(const std::vector<ServicePort>& ports);
 
@@ -89,6 +94,8 @@ class ServiceTable {
     explicit IdPool(uint32_t limit) : limit_(limit) {}
     uint32_t Allocate();  // 0 when exhausted
     void Release(uint32_t id) { free_.push_back(id); }
+    // After adoption: these ids are taken, every other one below them free.
+    void Reset(const std::set<uint32_t>& taken);
 
    private:
     uint32_t limit_;

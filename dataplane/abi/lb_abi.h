@@ -112,7 +112,16 @@ struct lb_backend {
   union lb_addr addr;
   __be16 port;
   __u8 family;
-  __u8 flags; /* LB_BE_F_* */
+  __u8 flags;       /* LB_BE_F_* */
+  __u32 service_id; /* the service port this backend belongs to (for user space) */
+};
+
+/* User-space metadata, not read by the programs: the name of each service id
+ * ("namespace/name:port/v4"), so that a restarted agent adopts what it
+ * programmed before and tools can say which service an id is. */
+#define LB_SERVICE_NAME_LEN 128
+struct lb_service_name {
+  char name[LB_SERVICE_NAME_LEN];
 };
 
 /* ---- session affinity ------------------------------------------------ */
@@ -235,18 +244,18 @@ enum lb_egress {
 /* Stable, numbered drop reasons: a retired number stays retired. */
 enum lb_drop_reason {
   LB_DROP_NONE = 0,
-  LB_DROP_MALFORMED_L2 = 1,    /* Ethernet header truncated */
-  LB_DROP_MALFORMED_L3 = 2,    /* bad IP version, IHL < 5, bad or truncated lengths */
-  LB_DROP_MALFORMED_L4 = 3,    /* L4 header truncated, TCP data offset < 5, bad UDP length */
-  LB_DROP_IPV6_EXT_CHAIN = 4,  /* more IPv6 extension headers than the core walks */
-  LB_DROP_FRAG_UNKNOWN = 5,    /* later fragment whose first fragment was not seen */
-  LB_DROP_NO_BACKEND = 6,      /* table slot empty or backend gone mid-update */
-  LB_DROP_SNAT_EXHAUSTED = 7,  /* no free SNAT source port */
-  LB_DROP_CT_FULL = 8,         /* conntrack map update failed */
-  LB_DROP_NO_ENDPOINTS = 9,    /* no endpoints, and the packet gets no reject (RST, fragment) */
-  LB_DROP_SCTP_TOO_LONG = 10,  /* SCTP packet too long to recompute its CRC32c */
-  LB_DROP_REJECT_FAILED = 11,  /* could not build the reject packet */
-  LB_DROP_UNSUPPORTED_L4 = 12, /* service port hit by a protocol we cannot translate */
+  LB_DROP_MALFORMED_L2 = 1,        /* Ethernet header truncated */
+  LB_DROP_MALFORMED_L3 = 2,        /* bad IP version, IHL < 5, bad or truncated lengths */
+  LB_DROP_MALFORMED_L4 = 3,        /* L4 header truncated, TCP data offset < 5, bad UDP length */
+  LB_DROP_IPV6_EXT_CHAIN = 4,      /* more IPv6 extension headers than the core walks */
+  LB_DROP_FRAG_UNKNOWN = 5,        /* later fragment whose first fragment was not seen */
+  LB_DROP_NO_BACKEND = 6,          /* table slot empty or backend gone mid-update */
+  LB_DROP_SNAT_EXHAUSTED = 7,      /* no free SNAT source port */
+  LB_DROP_CT_FULL = 8,             /* conntrack map update failed */
+  LB_DROP_NO_ENDPOINTS = 9,        /* no endpoints, and the packet gets no reject (RST, fragment) */
+  LB_DROP_SCTP_TOO_LONG = 10,      /* SCTP packet too long to recompute its CRC32c */
+  LB_DROP_REJECT_FAILED = 11,      /* could not build the reject packet */
+  LB_DROP_UNSUPPORTED_L4 = 12,     /* service port hit by a protocol we cannot translate */
   LB_DROP_NO_LOCAL_ENDPOINTS = 13, /* Local traffic policy, endpoints only on other nodes */
   LB_DROP_REASON_COUNT = 14,
 };

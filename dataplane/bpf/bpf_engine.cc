@@ -184,6 +184,7 @@ absl::Status BpfEngine::DeleteTableSlots(uint32_t id, uint8_t gen, uint8_t scope
 }
 
 absl::Status BpfEngine::DeleteService(uint32_t id) {
+  bpf_map_delete_elem(Fd(skel_->maps.lb_service_names), &id);
   if (auto s = Check(bpf_map_delete_elem(Fd(skel_->maps.lb_services), &id), "lb_services"); !s.ok())
     return s;
   auto it = tables_.find(id);
@@ -196,6 +197,53 @@ absl::Status BpfEngine::DeleteService(uint32_t id) {
   uint32_t zero = 0;
   bpf_map_update_elem(Fd(skel_->maps.lb_rr), &id, &zero, BPF_ANY);
   return absl::OkStatus();
+}
+
+absl::Status BpfEngine::NameService(uint32_t id, const std::string& name) {
+  lb_service_name v{};
+  std::strncpy(v.name, name.c_str(), sizeof(v.name) - 1);
+  return Check(bpf_map_update_elem(Fd(skel_->maps.lb_service_names), &id, &v, BPF_ANY),
+               "lb_service_names");
+}
+
+namespace {
+
+// Calls fn(key, value) for every entry of a hash map.
+template <typename K, typename V, typename Fn>
+void ForEach(bpf_map* map, Fn fn) {
+  K key{}, next{};
+  V value{};
+  void* prev = nullptr;
+  while (bpf_map_get_next_key(Fd(map), prev, &next) == 0) {
+    if (bpf_map_lookup_elem(Fd(map), &next, &value) == 0) fn(next, value);
+    key = next;
+    prev = &key;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<EngineState> BpfEngine::ReadState() const {
+  EngineState st;
+  std::map<uint32_t, std::string> names;
+  ForEach<uint32_t, lb_service_name>(
+      skel_->maps.lb_service_names, [&](uint32_t id, const lb_service_name& n) {
+        names[id] = std::string(n.name, strnlen(n.name, sizeof(n.name)));
+      });
+  ForEach<uint32_t, lb_service>(skel_->maps.lb_services, [&](uint32_t id, const lb_service& v) {
+    st.services.push_back({id, names[id], v});
+  });
+  ForEach<uint32_t, lb_backend>(skel_->maps.lb_backends, [&](uint32_t id, const lb_backend& b) {
+    st.backends.push_back({id, b});
+  });
+  ForEach<lb_frontend_key, lb_frontend_value>(
+      skel_->maps.lb_frontends, [&](const lb_frontend_key& k, const lb_frontend_value& v) {
+        st.frontends.push_back({k, v});
+      });
+  ForEach<lb_node_addr_key, uint8_t>(
+      skel_->maps.lb_node_addrs,
+      [&](const lb_node_addr_key& k, uint8_t) { st.node_addresses.push_back(k); });
+  return st;
 }
 
 absl::StatusOr<size_t> BpfEngine::FlushConntrack(const ConntrackMatch& match) {
@@ -263,8 +311,8 @@ absl::StatusOr<lb_result> BpfEngine::TestRun(std::vector<uint8_t>& frame, lb_hoo
 
 absl::Status BpfEngine::ResetMaps() {
   for (bpf_map* m : {skel_->maps.lb_node_addrs, skel_->maps.lb_frontends, skel_->maps.lb_services,
-                     skel_->maps.lb_tables, skel_->maps.lb_backends, skel_->maps.lb_affinity,
-                     skel_->maps.lb_ct, skel_->maps.lb_frags})
+                     skel_->maps.lb_service_names, skel_->maps.lb_tables, skel_->maps.lb_backends,
+                     skel_->maps.lb_affinity, skel_->maps.lb_ct, skel_->maps.lb_frags})
     if (auto s = ClearHash(m); !s.ok()) return s;
   for (bpf_map* m : {skel_->maps.lb_config, skel_->maps.lb_rr, skel_->maps.lb_counters})
     if (auto s = ClearArray(m, ncpus_); !s.ok()) return s;

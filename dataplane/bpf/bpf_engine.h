@@ -39,6 +39,8 @@ class BpfEngine : public Engine {
   absl::Status UpsertService(uint32_t id, const lb_service& service,
                              const ServiceTables& tables) override;
   absl::Status DeleteService(uint32_t id) override;
+  absl::Status NameService(uint32_t id, const std::string& name) override;
+  absl::StatusOr<EngineState> ReadState() const override;
   absl::StatusOr<size_t> FlushConntrack(const ConntrackMatch& match) override;
   std::vector<uint64_t> Counters() const override;
 

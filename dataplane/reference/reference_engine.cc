@@ -89,11 +89,29 @@ absl::Status ReferenceEngine::UpsertService(uint32_t id, const lb_service& servi
 }
 
 absl::Status ReferenceEngine::DeleteService(uint32_t id) {
+  s_.names.erase(id);
   if (s_.services.erase(id) == 0) return absl::NotFoundError(absl::StrCat("service ", id));
   absl::erase_if(s_.tables, [id](const auto& kv) { return kv.first.service_id == id; });
   absl::erase_if(s_.affinity, [id](const auto& kv) { return kv.first.service_id == id; });
   s_.rr.erase(id);
   return absl::OkStatus();
+}
+
+absl::Status ReferenceEngine::NameService(uint32_t id, const std::string& name) {
+  s_.names[id] = name;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EngineState> ReferenceEngine::ReadState() const {
+  EngineState st;
+  for (const auto& [id, v] : s_.services) {
+    auto n = s_.names.find(id);
+    st.services.push_back({id, n == s_.names.end() ? "" : n->second, v});
+  }
+  for (const auto& [id, b] : s_.backends) st.backends.push_back({id, b});
+  for (const auto& [k, v] : s_.frontends) st.frontends.push_back({k, v});
+  for (const auto& [k, v] : s_.node_addrs) st.node_addresses.push_back(k);
+  return st;
 }
 
 absl::StatusOr<size_t> ReferenceEngine::FlushConntrack(const ConntrackMatch& match) {

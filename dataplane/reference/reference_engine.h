@@ -7,8 +7,10 @@
 
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/container/node_hash_map.h"
@@ -50,6 +52,8 @@ class ReferenceEngine : public Engine {
   absl::Status UpsertService(uint32_t id, const lb_service& service,
                              const ServiceTables& tables) override;
   absl::Status DeleteService(uint32_t id) override;
+  absl::Status NameService(uint32_t id, const std::string& name) override;
+  absl::StatusOr<EngineState> ReadState() const override;
   absl::StatusOr<size_t> FlushConntrack(const ConntrackMatch& match) override;
   std::vector<uint64_t> Counters() const override;
 
@@ -83,6 +87,7 @@ class ReferenceEngine : public Engine {
     PodMap<lb_ct_key, lb_ct_entry> ct;
     PodMap<lb_frag_key, lb_frag_value> frags;
     PodMap<uint32_t, uint32_t> rr;
+    std::map<uint32_t, std::string> names;
     std::vector<uint64_t> counters;
     uint64_t now_ns = 1'000'000'000;
     uint64_t rng = 0x9E3779B97F4A7C15ull;

@@ -161,3 +161,52 @@ TEST_F(CoreTest, TwoServicesClaimingOneFrontendKeepTheFirst) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// A restarted agent: a new ServiceTable over maps an earlier one programmed.
+TEST(ServiceTableAdopt, ARestartedTableKeepsIdsAndEstablishedFlows) {
+  ReferenceEngine engine;
+  NodeConfig node;
+  node.node_addresses = {Ip("192.168.1.10")};
+  auto services = std::vector<ServicePort>{NodePortService({"10.244.1.1", "10.244.1.2"})};
+  uint32_t id;
+  std::vector<uint8_t> first;
+  {
+    ServiceTable before(&engine);
+    ASSERT_TRUE(before.SetNode(node).ok());
+    ASSERT_TRUE(before.Apply(services).ok());
+    id = before.ServiceId("default/np:http", IpFamily::kV4);
+    first = Syn("203.0.113.1", 1000, "192.168.1.10", 30080);
+    ASSERT_EQ(engine.Process(first, LB_HOOK_EXTERNAL).verdict, LB_VERDICT_FORWARD);
+  }
+  ServiceTable after(&engine);
+  ASSERT_TRUE(after.Adopt().ok());
+  ASSERT_TRUE(after.SetNode(node).ok());
+  // The restarted agent reads a changed file: one more backend.
+  services[0].backends.push_back(services[0].backends[0]);
+  services[0].backends.back().address = Ip("10.244.1.3");
+  ASSERT_TRUE(after.Apply(services).ok());
+  EXPECT_EQ(after.ServiceId("default/np:http", IpFamily::kV4), id);
+  EXPECT_EQ(after.stats().backends, 3u);
+  auto again = Syn("203.0.113.1", 1000, "192.168.1.10", 30080);
+  again[47] = 0x10;  // ACK of the same flow
+  ASSERT_EQ(engine.Process(again, LB_HOOK_EXTERNAL).verdict, LB_VERDICT_FORWARD);
+  EXPECT_EQ(std::vector<uint8_t>(again.begin() + 26, again.begin() + 38),
+            std::vector<uint8_t>(first.begin() + 26, first.begin() + 38))
+      << "the established flow kept its backend and SNAT port";
+}
+
+TEST(ServiceTableAdopt, EntriesOfNoKnownServiceAreRemoved) {
+  ReferenceEngine engine;
+  lb_backend orphan{};
+  orphan.service_id = 999;
+  ASSERT_TRUE(engine.UpsertBackend(77, orphan).ok());
+  ServiceTable table(&engine);
+  ASSERT_TRUE(table.Adopt().ok());
+  EXPECT_TRUE(engine.ReadState()->backends.empty());
+}
+
+}  // namespace
+}  // namespace sluice
