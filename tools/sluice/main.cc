@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/sluice/agent_command.h"
 #include "tools/sluice/replay.h"
 
 namespace {
@@ -13,6 +14,8 @@ constexpr char kHelp[] =
     "commands:\n"
     "  replay   push a packet capture through the packet core programmed from\n"
     "           Kubernetes Services and EndpointSlices; write what it forwards\n"
+    "  agent    program this node's BPF datapath from a file of those objects\n"
+    "  cleanup  remove the datapath `sluice agent` left in place\n"
     "  version  print the version\n"
     "\n"
     "run 'sluice COMMAND --help' for a command's flags\n";
@@ -39,6 +42,19 @@ int main(int argc, char** argv) {
     auto s = sluice::RunReplayCommand(args, std::cout);
     if (!s.ok()) {
       std::cerr << "sluice replay: " << s.message() << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  if (cmd == "agent" || cmd == "cleanup") {
+    bool agent = cmd == "agent";
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+      std::cout << (agent ? sluice::kAgentUsage : sluice::kCleanupUsage) << "\n";
+      return 0;
+    }
+    auto s = agent ? sluice::RunAgentCommand(args) : sluice::RunCleanupCommand(args);
+    if (!s.ok()) {
+      std::cerr << "sluice " << cmd << ": " << s.message() << "\n";
       return 1;
     }
     return 0;

@@ -1,0 +1,152 @@
+#include "tools/sluice/agent_command.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "control/agent/agent.h"
+#include "dataplane/bpf/attach.h"
+#include "dataplane/bpf/bpf_engine.h"
+#include "tools/sluice/flags.h"
+
+namespace sluice {
+
+const char kAgentUsage[] =
+    "usage: sluice agent --objects FILE [--node-name NAME] [--devices IF[,IF]]\n"
+    "                    [--local-devices IF[,IF]] [--node-ip IP[,IP]]\n"
+    "                    [--pin-root DIR] [--poll-interval-ms MS] [--netns NAME]\n"
+    "  Programs the BPF datapath of this network namespace from a file of\n"
+    "  Services and EndpointSlices and follows its changes. XDP goes on\n"
+    "  --devices (default: every interface with an address but lo) for traffic\n"
+    "  from outside the node, and on --local-devices (pods' veths) for traffic\n"
+    "  from pods. Maps and links are pinned under --pin-root/NODE (default\n"
+    "  /sys/fs/bpf/sluice): SIGTERM and kill -9 leave the datapath working and a\n"
+    "  restarted agent adopts it. `sluice cleanup` removes it. --netns runs the\n"
+    "  agent in a named network namespace (a node of `sluice up` or of a test)\n"
+    "  while keeping this mount namespace's bpffs (`ip netns exec` would hide it).";
+
+const char kCleanupUsage[] =
+    "usage: sluice cleanup [--node-name NAME] [--pin-root DIR]\n"
+    "  Detaches the programs and removes the maps `sluice agent` pinned for the\n"
+    "  node, and nothing else.";
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) {
+  g_stop = true;
+}
+
+std::string DefaultNodeName() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+// Joins /run/netns/NAME (as `ip netns` names them) for networking only.
+absl::Status EnterNetns(const std::string& name) {
+  std::string path = "/run/netns/" + name;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("--netns: ", path));
+  int rc = setns(fd, CLONE_NEWNET);
+  int err = errno;
+  close(fd);
+  if (rc != 0) return absl::ErrnoToStatus(err, absl::StrCat("--netns: entering ", name));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunAgentCommand(const std::vector<std::string>& args) {
+  auto flags = ParseFlags(args, {"--objects", "--node-name", "--devices", "--local-devices",
+                                 "--node-ip", "--pin-root", "--poll-interval-ms", "--netns"});
+  if (!flags.ok())
+    return absl::InvalidArgumentError(absl::StrCat(flags.status().message(), "\n", kAgentUsage));
+  if (!flags->Has("--objects"))
+    return absl::InvalidArgumentError(absl::StrCat("--objects is required\n", kAgentUsage));
+  if (flags->Has("--netns"))
+    if (auto s = EnterNetns(flags->Get("--netns")); !s.ok()) return s;
+  std::string node_name = flags->Get("--node-name", DefaultNodeName());
+  std::string pin_dir = flags->Get("--pin-root", "/sys/fs/bpf/sluice") + "/" + node_name;
+  int poll_ms = std::atoi(flags->Get("--poll-interval-ms", "1000").c_str());
+  if (poll_ms <= 0)
+    return absl::InvalidArgumentError("--poll-interval-ms: must be a positive number");
+
+  std::vector<std::string> devices = flags->List("--devices");
+  if (devices.empty()) {
+    auto all = InterfacesWithAddresses();
+    if (!all.ok()) return all.status();
+    devices = *all;
+  }
+  std::vector<std::string> local_devices = flags->List("--local-devices");
+  NodeConfig node;
+  for (const std::string& ip : flags->List("--node-ip")) {
+    auto a = IpAddress::Parse(ip);
+    if (!a.ok())
+      return absl::InvalidArgumentError(absl::StrCat("--node-ip: ", a.status().message()));
+    node.node_addresses.push_back(*a);
+  }
+  if (node.node_addresses.empty()) {
+    auto addrs = AddressesOf(devices);
+    if (!addrs.ok()) return addrs.status();
+    node.node_addresses = *addrs;
+  }
+
+  BpfEngineOptions opts;
+  opts.pin_dir = pin_dir;
+  auto engine = BpfEngine::Create(opts);
+  if (!engine.ok()) return engine.status();
+  agent::Agent agent(engine->get(),
+                     std::make_unique<agent::FileObjectSource>(flags->Get("--objects")),
+                     agent::NodeInfo{node_name, ""}, node);
+  if (auto s = agent.Start(); !s.ok()) return s;
+  // Program before attaching, so that a new attachment never sees empty maps.
+  auto first = agent.SyncOnce();
+  if (!first.ok()) return first.status();
+  for (const std::string& dev : devices)
+    if (auto s = AttachXdp(**engine, LB_HOOK_EXTERNAL, dev, pin_dir); !s.ok()) return s;
+  for (const std::string& dev : local_devices)
+    if (auto s = AttachXdp(**engine, LB_HOOK_LOCAL, dev, pin_dir); !s.ok()) return s;
+  std::cerr << "sluice agent: node " << node_name << ", XDP on " << absl::StrJoin(devices, ",")
+            << (local_devices.empty() ? "" : " (pods: " + absl::StrJoin(local_devices, ",") + ")")
+            << "; " << agent.stats().services << " service ports, " << agent.stats().frontends
+            << " frontends, " << agent.stats().backends << " backends" << std::endl;
+
+  signal(SIGTERM, OnSignal);
+  signal(SIGINT, OnSignal);
+  while (!g_stop) {
+    for (int waited = 0; waited < poll_ms && !g_stop; waited += 50)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (g_stop) break;
+    auto changed = agent.SyncOnce();
+    if (!changed.ok()) {
+      std::cerr << "sluice agent: keeping the last good state: " << changed.status().message()
+                << std::endl;
+    } else if (*changed) {
+      std::cerr << "sluice agent: reprogrammed: " << agent.stats().services << " service ports, "
+                << agent.stats().backends << " backends" << std::endl;
+    }
+  }
+  std::cerr << "sluice agent: stopping; the datapath stays in place" << std::endl;
+  return absl::OkStatus();
+}
+
+absl::Status RunCleanupCommand(const std::vector<std::string>& args) {
+  auto flags = ParseFlags(args, {"--node-name", "--pin-root"});
+  if (!flags.ok())
+    return absl::InvalidArgumentError(absl::StrCat(flags.status().message(), "\n", kCleanupUsage));
+  std::string dir = flags->Get("--pin-root", "/sys/fs/bpf/sluice") + "/" +
+                    flags->Get("--node-name", DefaultNodeName());
+  return RemovePinned(dir);
+}
+
+}  // namespace sluice
