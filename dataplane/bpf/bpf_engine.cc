@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "dataplane/abi/lb_abi_check.h"
+#include "dataplane/bpf/map_reader.h"
 #include "lb_xdp.skel.h"
 
 namespace sluice {
@@ -206,71 +207,33 @@ absl::Status BpfEngine::NameService(uint32_t id, const std::string& name) {
                "lb_service_names");
 }
 
-namespace {
-
-// Calls fn(key, value) for every entry of a hash map.
-template <typename K, typename V, typename Fn>
-void ForEach(bpf_map* map, Fn fn) {
-  K key{}, next{};
-  V value{};
-  void* prev = nullptr;
-  while (bpf_map_get_next_key(Fd(map), prev, &next) == 0) {
-    if (bpf_map_lookup_elem(Fd(map), &next, &value) == 0) fn(next, value);
-    key = next;
-    prev = &key;
-  }
+absl::StatusOr<EngineState> BpfEngine::ReadState() const {
+  return ReadMapState(Fds());
 }
 
-}  // namespace
-
-absl::StatusOr<EngineState> BpfEngine::ReadState() const {
-  EngineState st;
-  std::map<uint32_t, std::string> names;
-  ForEach<uint32_t, lb_service_name>(
-      skel_->maps.lb_service_names, [&](uint32_t id, const lb_service_name& n) {
-        names[id] = std::string(n.name, strnlen(n.name, sizeof(n.name)));
-      });
-  ForEach<uint32_t, lb_service>(skel_->maps.lb_services, [&](uint32_t id, const lb_service& v) {
-    st.services.push_back({id, names[id], v});
-  });
-  ForEach<uint32_t, lb_backend>(skel_->maps.lb_backends, [&](uint32_t id, const lb_backend& b) {
-    st.backends.push_back({id, b});
-  });
-  ForEach<lb_frontend_key, lb_frontend_value>(
-      skel_->maps.lb_frontends, [&](const lb_frontend_key& k, const lb_frontend_value& v) {
-        st.frontends.push_back({k, v});
-      });
-  ForEach<lb_node_addr_key, uint8_t>(
-      skel_->maps.lb_node_addrs,
-      [&](const lb_node_addr_key& k, uint8_t) { st.node_addresses.push_back(k); });
-  return st;
+MapFds BpfEngine::Fds() const {
+  MapFds m;
+  m.services = Fd(skel_->maps.lb_services);
+  m.service_names = Fd(skel_->maps.lb_service_names);
+  m.backends = Fd(skel_->maps.lb_backends);
+  m.frontends = Fd(skel_->maps.lb_frontends);
+  m.node_addrs = Fd(skel_->maps.lb_node_addrs);
+  m.tables = Fd(skel_->maps.lb_tables);
+  m.ct = Fd(skel_->maps.lb_ct);
+  m.counters = Fd(skel_->maps.lb_counters);
+  m.ncpus = ncpus_;
+  return m;
 }
 
 absl::StatusOr<size_t> BpfEngine::FlushConntrack(const ConntrackMatch& match) {
-  int fd = Fd(skel_->maps.lb_ct);
-  lb_ct_key key{}, next{};
-  lb_ct_entry entry{};
-  std::vector<lb_ct_key> doomed;
-  void* prev = nullptr;
-  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-    if (bpf_map_lookup_elem(fd, &next, &entry) == 0 && match(next, entry)) doomed.push_back(next);
-    key = next;
-    prev = &key;
-  }
   size_t n = 0;
-  for (const lb_ct_key& k : doomed)
-    if (bpf_map_delete_elem(fd, &k) == 0) ++n;
+  for (const auto& [k, e] : ReadConntrack(Fds(), match))
+    if (bpf_map_delete_elem(Fd(skel_->maps.lb_ct), &k) == 0) ++n;
   return n;
 }
 
 std::vector<uint64_t> BpfEngine::Counters() const {
-  std::vector<uint64_t> out(LB_CNT_COUNT, 0);
-  std::vector<uint64_t> percpu(static_cast<size_t>(ncpus_));
-  for (uint32_t i = 0; i < LB_CNT_COUNT; ++i) {
-    if (bpf_map_lookup_elem(Fd(skel_->maps.lb_counters), &i, percpu.data()) != 0) continue;
-    for (uint64_t v : percpu) out[i] += v;
-  }
-  return out;
+  return ReadCounters(Fds());
 }
 
 absl::StatusOr<lb_result> BpfEngine::TestRun(std::vector<uint8_t>& frame, lb_hook hook) {

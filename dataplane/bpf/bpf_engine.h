@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "dataplane/bpf/map_reader.h"
 #include "dataplane/engine.h"
 
 struct lb_xdp;
@@ -58,6 +59,7 @@ class BpfEngine : public Engine {
 
  private:
   BpfEngine() = default;
+  MapFds Fds() const;
   struct Tables {
     uint8_t gen = 0;
     // Largest table written per generation and scope, to delete on removal.
