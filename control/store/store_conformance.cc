@@ -1,0 +1,145 @@
+#include "control/store/store_conformance.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "absl/strings/escaping.h"
+#include "absl/time/clock.h"
+
+namespace sluice::store {
+
+void StoreConformanceTest::SetUp() {
+  std::string dir_template = testing::TempDir() + "store_conformance_XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template.data()), nullptr) << "cannot make a scratch directory";
+  scratch_dir_ = dir_template;
+  absl::StatusOr<StorePtr> store = GetParam().make(scratch_dir_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  store_ = *std::move(store);
+}
+
+void StoreConformanceTest::TearDown() {
+  store_.reset();
+  if (!scratch_dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(scratch_dir_, ignored);
+  }
+}
+
+void StoreConformanceTest::Reopen() {
+  store_.reset();
+  absl::StatusOr<StorePtr> store = GetParam().make(scratch_dir_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  store_ = *std::move(store);
+}
+
+int64_t StoreConformanceTest::MustCreate(absl::string_view key, absl::string_view value) {
+  absl::StatusOr<int64_t> revision = store_->Create(key, value);
+  EXPECT_TRUE(revision.ok()) << "create " << absl::CHexEscape(key) << ": " << revision.status();
+  return revision.value_or(0);
+}
+
+KeyValue StoreConformanceTest::MustGet(absl::string_view key) {
+  absl::StatusOr<std::optional<KeyValue>> kv = store_->Get(key, kLatest);
+  EXPECT_TRUE(kv.ok()) << "get " << absl::CHexEscape(key) << ": " << kv.status();
+  if (!kv.ok()) return KeyValue();
+  EXPECT_TRUE(kv->has_value()) << "get " << absl::CHexEscape(key) << ": not found";
+  return kv->value_or(KeyValue());
+}
+
+WriteResult StoreConformanceTest::MustUpdate(absl::string_view key, absl::string_view value,
+                                             int64_t expected) {
+  absl::StatusOr<WriteResult> result = store_->Update(key, value, expected);
+  EXPECT_TRUE(result.ok()) << "update " << absl::CHexEscape(key) << ": " << result.status();
+  return result.value_or(WriteResult());
+}
+
+int64_t StoreConformanceTest::MustCurrentRevision() {
+  absl::StatusOr<int64_t> revision = store_->CurrentRevision();
+  EXPECT_TRUE(revision.ok()) << revision.status();
+  return revision.value_or(0);
+}
+
+WatchStreamPtr StoreConformanceTest::MustWatch(absl::string_view prefix, int64_t after_revision) {
+  absl::StatusOr<WatchStreamPtr> stream =
+      store_->Watch(WatchOptions{.prefix = std::string(prefix), .after_revision = after_revision});
+  EXPECT_TRUE(stream.ok()) << "watch " << absl::CHexEscape(prefix) << ": " << stream.status();
+  return stream.ok() ? *std::move(stream) : nullptr;
+}
+
+std::vector<Event> NextEvents(WatchStream& stream, size_t count, absl::Duration timeout) {
+  std::vector<Event> events;
+  absl::Time deadline = absl::Now() + timeout;
+  while (events.size() < count) {
+    absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) {
+      ADD_FAILURE() << "got " << events.size() << " of " << count << " events in " << timeout;
+      break;
+    }
+    absl::StatusOr<WatchResponse> response = stream.Next(left);
+    if (!response.ok()) {
+      ADD_FAILURE() << "watch failed after " << events.size() << " events: " << response.status();
+      break;
+    }
+    for (Event& event : response->events) {
+      EXPECT_LE(event.kv.mod_revision, response->revision) << "a response's revision covers it";
+      events.push_back(std::move(event));
+    }
+  }
+  return events;
+}
+
+void ExpectNoEvents(WatchStream& stream, absl::Duration wait) {
+  absl::StatusOr<WatchResponse> response = stream.Next(wait);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_THAT(response->events, testing::IsEmpty());
+}
+
+absl::Status WatchError(Store& store, const WatchOptions& options, absl::Duration timeout) {
+  absl::StatusOr<WatchStreamPtr> stream = store.Watch(options);
+  if (!stream.ok()) return stream.status();
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    absl::StatusOr<WatchResponse> response = (*stream)->Next(deadline - absl::Now());
+    if (!response.ok()) return response.status();
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> Keys(const std::vector<KeyValue>& kvs) {
+  std::vector<std::string> keys;
+  for (const KeyValue& kv : kvs) keys.push_back(kv.key);
+  return keys;
+}
+
+std::vector<int64_t> Revisions(const std::vector<Event>& events) {
+  std::vector<int64_t> revisions;
+  for (const Event& event : events) revisions.push_back(event.kv.mod_revision);
+  return revisions;
+}
+
+void PrintTo(const KeyValue& kv, std::ostream* os) {
+  *os << "{key \"" << absl::CHexEscape(kv.key) << "\", value ";
+  if (kv.value.size() > 64) {
+    *os << kv.value.size() << " bytes";
+  } else {
+    *os << "\"" << absl::CHexEscape(kv.value) << "\"";
+  }
+  *os << ", create " << kv.create_revision << ", mod " << kv.mod_revision << ", version "
+      << kv.version << "}";
+}
+
+void PrintTo(const Event& event, std::ostream* os) {
+  *os << EventTypeName(event.type) << " ";
+  PrintTo(event.kv, os);
+  if (event.prev_kv.has_value()) {
+    *os << " prev ";
+    PrintTo(*event.prev_kv, os);
+  }
+}
+
+void PrintTo(const StoreFactory& factory, std::ostream* os) {
+  *os << factory.name;
+}
+
+}  // namespace sluice::store
