@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "control/store/store.h"
+#include "control/store/store_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -31,6 +32,8 @@ struct StoreFactory {
   // when called again after that store was destroyed.
   std::function<absl::StatusOr<StorePtr>(const std::string& scratch_dir)> make;
 };
+
+void PrintTo(const StoreFactory& factory, std::ostream* os);
 
 class StoreConformanceTest : public testing::TestWithParam<StoreFactory> {
  protected:
@@ -51,28 +54,6 @@ class StoreConformanceTest : public testing::TestWithParam<StoreFactory> {
   std::string scratch_dir_;
   StorePtr store_;
 };
-
-// Reads `count` events from `stream`, failing the test if they do not come
-// within `timeout`.
-std::vector<Event> NextEvents(WatchStream& stream, size_t count,
-                              absl::Duration timeout = absl::Seconds(10));
-// Fails the test if `stream` returns an event within `wait`.
-void ExpectNoEvents(WatchStream& stream, absl::Duration wait = absl::Milliseconds(50));
-// The first error of `stream` (or of opening it) within `timeout`.
-absl::Status WatchError(Store& store, const WatchOptions& options,
-                        absl::Duration timeout = absl::Seconds(10));
-
-std::vector<std::string> Keys(const std::vector<KeyValue>& kvs);
-std::vector<int64_t> Revisions(const std::vector<Event>& events);
-
-MATCHER(IsCompactedError, "is a Compacted error") {
-  return IsCompacted(arg);
-}
-
-// Readable failures for the store's structs.
-void PrintTo(const KeyValue& kv, std::ostream* os);
-void PrintTo(const Event& event, std::ostream* os);
-void PrintTo(const StoreFactory& factory, std::ostream* os);
 
 }  // namespace sluice::store
 
