@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -106,98 +108,139 @@ void BM_SqliteList10k(benchmark::State& state) {
 }
 BENCHMARK(BM_SqliteList10k)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// Events received by the watchers, with their latency from the start of the
+// write that made them.
+class Deliveries {
+ public:
+  void WriteStarts() { write_start_ns_ = absl::GetCurrentTimeNanos(); }
+
+  void Record(size_t events) {
+    double ms = static_cast<double>(absl::GetCurrentTimeNanos() - write_start_ns_.load()) / 1e6;
+    absl::MutexLock lock(&mu_);
+    latencies_ms_.insert(latencies_ms_.end(), events, ms);
+  }
+
+  size_t Count() {
+    absl::MutexLock lock(&mu_);
+    return latencies_ms_.size();
+  }
+
+  void AwaitCount(size_t count) {
+    absl::MutexLock lock(&mu_);
+    auto reached = [&] { return latencies_ms_.size() >= count; };
+    mu_.Await(absl::Condition(&reached));
+  }
+
+  void Report(benchmark::State& state) {
+    absl::MutexLock lock(&mu_);
+    std::vector<double>& sorted = latencies_ms_;
+    std::sort(sorted.begin(), sorted.end());
+    auto at = [&](double q) { return sorted[static_cast<size_t>(q * (sorted.size() - 1))]; };
+    state.counters["p50_ms"] = at(0.5);
+    state.counters["p99_ms"] = at(0.99);
+    state.counters["max_ms"] = sorted.back();
+    state.SetItemsProcessed(static_cast<int64_t>(sorted.size()));
+  }
+
+ private:
+  std::atomic<int64_t> write_start_ns_{0};
+  absl::Mutex mu_;
+  std::vector<double> latencies_ms_;
+};
+
+// A thread per stream, blocked in Next().
+void ServeWithThreads(std::vector<WatchStreamPtr>& streams, Deliveries& deliveries,
+                      std::atomic<bool>& stop, std::vector<std::thread>& threads) {
+  for (WatchStreamPtr& stream : streams) {
+    threads.emplace_back([&, stream = stream.get()] {
+      while (!stop.load()) {
+        absl::StatusOr<WatchResponse> response = stream->Next(absl::Milliseconds(100));
+        if (!response.ok()) return;
+        if (!response->events.empty()) deliveries.Record(response->events.size());
+      }
+    });
+  }
+}
+
+// Streams whose on_ready fired, served by two threads as an event loop would.
+class ReadyQueue {
+ public:
+  std::function<void()> Callback(int index) {
+    return [this, index] {
+      absl::MutexLock lock(&mu_);
+      ready_.push_back(index);
+    };
+  }
+
+  void Serve(std::vector<WatchStreamPtr>& streams, Deliveries& deliveries, std::atomic<bool>& stop,
+             std::vector<std::thread>& threads) {
+    for (int i = 0; i < 2; ++i) {
+      threads.emplace_back([&] {
+        while (!stop.load()) {
+          std::optional<int> index = Pop(absl::Milliseconds(100));
+          if (!index.has_value()) continue;
+          absl::StatusOr<WatchResponse> response = streams[*index]->Next(absl::ZeroDuration());
+          if (response.ok() && !response->events.empty()) {
+            deliveries.Record(response->events.size());
+          }
+        }
+      });
+    }
+  }
+
+ private:
+  std::optional<int> Pop(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    auto has_work = [&] { return !ready_.empty(); };
+    mu_.AwaitWithTimeout(absl::Condition(&has_work), timeout);
+    if (ready_.empty()) return std::nullopt;
+    int index = ready_.front();
+    ready_.pop_front();
+    return index;
+  }
+
+  absl::Mutex mu_;
+  std::deque<int> ready_;
+};
+
 // Latency from the start of a write to its event coming out of each of 1,000
 // watch streams: p50/p99/max over every (write, watcher) pair. Writes are
 // spaced so that each is measured on its own. range(0): 1 for a thread
 // blocked in Next() per watcher, 0 for on_ready callbacks served by two
-// threads (as an event loop would).
+// threads.
 void BM_WatchFanOut(benchmark::State& state) {
   constexpr int kWatchers = 1000;
   constexpr int kWrites = 200;
   const bool thread_per_watcher = state.range(0) == 1;
   BenchStore store;
-  std::atomic<int64_t> write_start_ns{0};
-  absl::Mutex mu;
-  std::vector<double> latencies_ms;
-  int delivered = 0;
-  auto record = [&](size_t events) {
-    double ms = (absl::GetCurrentTimeNanos() - write_start_ns.load()) / 1e6;
-    absl::MutexLock lock(&mu);
-    for (size_t i = 0; i < events; ++i) latencies_ms.push_back(ms);
-    delivered += static_cast<int>(events);
-  };
-
-  std::atomic<bool> stop{false};
-  std::vector<WatchStreamPtr> streams(kWatchers);
-  std::vector<std::thread> threads;
-  absl::Mutex ready_mu;
-  std::deque<int> ready;  // streams whose on_ready fired, by index
+  Deliveries deliveries;
+  ReadyQueue ready;
+  std::vector<WatchStreamPtr> streams;
   for (int i = 0; i < kWatchers; ++i) {
     WatchOptions options{.prefix = "/registry/services/"};
-    if (!thread_per_watcher) {
-      options.on_ready = [&ready_mu, &ready, i] {
-        absl::MutexLock lock(&ready_mu);
-        ready.push_back(i);
-      };
-    }
-    streams[i] = *store->Watch(options);
+    if (!thread_per_watcher) options.on_ready = ready.Callback(i);
+    streams.push_back(*store->Watch(options));
   }
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
   if (thread_per_watcher) {
-    for (int i = 0; i < kWatchers; ++i) {
-      threads.emplace_back([&, stream = streams[i].get()] {
-        while (!stop.load()) {
-          absl::StatusOr<WatchResponse> response = stream->Next(absl::Milliseconds(100));
-          if (!response.ok()) return;
-          if (!response->events.empty()) record(response->events.size());
-        }
-      });
-    }
+    ServeWithThreads(streams, deliveries, stop, threads);
   } else {
-    for (int i = 0; i < 2; ++i) {
-      threads.emplace_back([&] {
-        while (!stop.load()) {
-          int index;
-          {
-            absl::MutexLock lock(&ready_mu);
-            auto has_work = [&] { return !ready.empty(); };
-            ready_mu.AwaitWithTimeout(absl::Condition(&has_work), absl::Milliseconds(100));
-            if (ready.empty()) continue;
-            index = ready.front();
-            ready.pop_front();
-          }
-          absl::StatusOr<WatchResponse> response = streams[index]->Next(absl::ZeroDuration());
-          if (response.ok() && !response->events.empty()) record(response->events.size());
-        }
-      });
-    }
+    ready.Serve(streams, deliveries, stop, threads);
   }
-
   for (auto _ : state) {
     for (int w = 0; w < kWrites; ++w) {
-      int expected;
-      {
-        absl::MutexLock lock(&mu);
-        expected = delivered + kWatchers;
-      }
-      write_start_ns = absl::GetCurrentTimeNanos();
+      size_t expected = deliveries.Count() + kWatchers;
+      deliveries.WriteStarts();
       if (!store->Create(absl::StrCat("/registry/services/specs/default/svc-", w), kValue).ok()) {
         std::abort();
       }
-      absl::MutexLock lock(&mu);
-      auto all_delivered = [&] { return delivered >= expected; };
-      mu.Await(absl::Condition(&all_delivered));
+      deliveries.AwaitCount(expected);
     }
   }
   stop = true;
   for (std::thread& thread : threads) thread.join();
-  std::sort(latencies_ms.begin(), latencies_ms.end());
-  auto at = [&](double q) {
-    return latencies_ms[static_cast<size_t>(q * (latencies_ms.size() - 1))];
-  };
-  state.counters["p50_ms"] = at(0.5);
-  state.counters["p99_ms"] = at(0.99);
-  state.counters["max_ms"] = latencies_ms.back();
-  state.SetItemsProcessed(static_cast<int64_t>(latencies_ms.size()));
+  deliveries.Report(state);
 }
 BENCHMARK(BM_WatchFanOut)
     ->ArgName("thread_per_watcher")

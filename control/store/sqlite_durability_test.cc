@@ -135,7 +135,7 @@ TEST_F(SqliteDurabilityTest, EveryAcknowledgedWriteSurvivesKill9MidLoad) {
     Acknowledged acknowledged;
     {
       WriteLoad load(db, absl::StrCat("/load/", round, "/"), 4);
-      ASSERT_TRUE(load.WaitFor(200, absl::Seconds(60))) << "the helper wrote too little";
+      ASSERT_TRUE(load.WaitFor(500, absl::Seconds(120))) << "the helper wrote too little";
       acknowledged = load.Kill();
     }
     absl::StatusOr<StorePtr> store = SqliteStore::Open(db);

@@ -105,6 +105,7 @@ absl::StatusOr<int64_t> SqliteStore::CurrentRevision() {
 }
 
 absl::Status SqliteStore::Compact(int64_t revision) {
+  if (revision <= 0) return absl::InvalidArgumentError("compaction revision must be positive");
   return committer_->Submit(WriteOp{.kind = WriteOp::Kind::kCompact, .revision = revision})
       .status();
 }

@@ -98,12 +98,11 @@ class WatchHub::Stream : public WatchStream {
         absl::ReaderMutexLock lock(&hub_->mu_);
         if (hub_->closed_) return absl::CancelledError("the store is closed");
         if (cursor_ >= hub_->floor_) {
-          const std::deque<Event>& window = hub_->window_;
-          auto it = std::upper_bound(window.begin(), window.end(), cursor_,
+          auto it = std::upper_bound(hub_->window_.begin(), hub_->window_.end(), cursor_,
                                      [](int64_t revision, const Event& event) {
                                        return revision < event.kv.mod_revision;
                                      });
-          for (; it != window.end(); ++it) {
+          for (; it != hub_->window_.end(); ++it) {
             if (absl::StartsWith(it->kv.key, prefix)) events.push_back(*it);
           }
           cursor_ = std::max(cursor_, hub_->head_);
@@ -114,6 +113,9 @@ class WatchHub::Stream : public WatchStream {
       absl::StatusOr<ChangeBatch> batch =
           hub_->reader_(prefix, cursor_, floor, hub_->options_.catch_up_chunk);
       if (!batch.ok()) return batch.status();
+      if (batch->upto <= cursor_) {
+        return absl::InternalError("the store's log ends before its published revision");
+      }
       cursor_ = batch->upto;
       if (!batch->events.empty()) {
         events = std::move(batch->events);
