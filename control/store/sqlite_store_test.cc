@@ -133,6 +133,31 @@ TEST_F(SqliteStoreTest, StreamBehindTheWindowCatchesUpFromTheLog) {
   EXPECT_THAT(Revisions(events), ElementsAreArray(expected));
 }
 
+TEST_F(SqliteStoreTest, StreamsMoveBetweenLogAndWindowWhileWritesGoOnWithoutLossOrRepeat) {
+  SqliteStore::Options options;
+  options.watch.window_events = 16;
+  options.watch.catch_up_chunk = 7;
+  auto store = MustOpen(options);
+  int64_t start = store->CurrentRevision().value_or(0);
+  WriteHistory(*store, "/h/", 40);
+  constexpr int kWrites = 400;
+  std::thread writer([&] { WriteHistory(*store, "/h/", kWrites); });
+  std::vector<int64_t> expected;
+  for (int64_t r = start + 1; r <= start + 40 + kWrites; ++r) expected.push_back(r);
+  std::vector<std::thread> readers;
+  std::vector<std::vector<int64_t>> seen(4);
+  for (int i = 0; i < 4; ++i) {
+    readers.emplace_back([&, i] {
+      absl::StatusOr<WatchStreamPtr> stream = store->Watch(WatchOptions{.after_revision = start});
+      ASSERT_TRUE(stream.ok());
+      seen[i] = Revisions(NextEvents(**stream, expected.size(), absl::Seconds(60)));
+    });
+  }
+  writer.join();
+  for (std::thread& reader : readers) reader.join();
+  for (const std::vector<int64_t>& revisions : seen) EXPECT_EQ(revisions, expected);
+}
+
 TEST_F(SqliteStoreTest, EventsReadFromTheLogEqualThoseFannedOutFromMemory) {
   std::vector<Event> live;
   int64_t start;

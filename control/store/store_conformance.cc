@@ -67,6 +67,12 @@ WatchStreamPtr StoreConformanceTest::MustWatch(absl::string_view prefix, int64_t
   return stream.ok() ? *std::move(stream) : nullptr;
 }
 
+void StoreConformanceTest::ExpectMissing(absl::string_view key, int64_t revision) {
+  absl::StatusOr<std::optional<KeyValue>> kv = store_->Get(key, revision);
+  ASSERT_TRUE(kv.ok()) << "get " << absl::CHexEscape(key) << ": " << kv.status();
+  EXPECT_EQ(*kv, std::nullopt) << absl::CHexEscape(key) << " at revision " << revision;
+}
+
 void PrintTo(const StoreFactory& factory, std::ostream* os) {
   *os << factory.name;
 }

@@ -50,6 +50,8 @@ class StoreConformanceTest : public testing::TestWithParam<StoreFactory> {
   WriteResult MustUpdate(absl::string_view key, absl::string_view value, int64_t expected);
   int64_t MustCurrentRevision();
   WatchStreamPtr MustWatch(absl::string_view prefix, int64_t after_revision);
+  // Expects `key` to have no value at `revision`.
+  void ExpectMissing(absl::string_view key, int64_t revision);
 
   std::string scratch_dir_;
   StorePtr store_;

@@ -27,13 +27,23 @@ TEST_P(StoreConformanceTest, CreatingAnExistingKeyFailsWithAlreadyExists) {
 }
 
 TEST_P(StoreConformanceTest, MissingKeyReadsAsNothing) {
-  EXPECT_THAT(store_->Get("/missing", kLatest),
-              absl::StatusOr<std::optional<KeyValue>>(std::optional<KeyValue>()));
+  ExpectMissing("/missing", kLatest);
 }
 
 TEST_P(StoreConformanceTest, EmptyKeyIsRejected) {
   EXPECT_EQ(store_->Create("", "v").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->Get("", kLatest).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreConformanceTest, NegativeRevisionsAreRejected) {
+  MustCreate("/a", "one");
+  EXPECT_EQ(store_->Get("/a", -1).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->List(ListOptions{.revision = -1}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Delete("/a", -1).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Watch(WatchOptions{.after_revision = -1}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Compact(-1).code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_P(StoreConformanceTest, UpdateAtTheModRevisionWritesANewVersion) {
@@ -81,7 +91,7 @@ TEST_P(StoreConformanceTest, DeleteRemovesTheKeyAndReturnsItsLastValue) {
   EXPECT_TRUE(result->succeeded);
   EXPECT_GT(result->revision, created);
   EXPECT_THAT(result->kv, Optional(before));
-  EXPECT_THAT(store_->Get("/a", kLatest), absl::StatusOr<std::optional<KeyValue>>(std::nullopt));
+  ExpectMissing("/a", kLatest);
   EXPECT_EQ(MustCurrentRevision(), result->revision);
 }
 
@@ -144,7 +154,7 @@ TEST_P(StoreConformanceTest, ValuesAndRevisionsSurviveARestart) {
   KeyValue before = MustGet("/a");
   Reopen();
   EXPECT_EQ(MustGet("/a"), before);
-  EXPECT_THAT(store_->Get("/b", kLatest), absl::StatusOr<std::optional<KeyValue>>(std::nullopt));
+  ExpectMissing("/b", kLatest);
   EXPECT_GE(MustCurrentRevision(), revision);
   EXPECT_GT(MustCreate("/c", "c"), revision) << "revisions go on after a restart";
   EXPECT_TRUE(MustUpdate("/a", "three", updated.revision).succeeded);
@@ -162,8 +172,7 @@ TEST_P(StoreConformanceTest, GetAtAPastRevisionSeesTheValueOfThatTime) {
   then = store_->Get("/a", updated.revision);
   ASSERT_TRUE(then.ok()) << then.status();
   EXPECT_EQ((*then)->value, "two");
-  EXPECT_THAT(store_->Get("/a", created - 1), absl::StatusOr<std::optional<KeyValue>>(std::nullopt))
-      << "before it was created";
+  ExpectMissing("/a", created - 1);  // before it was created
 }
 
 TEST_P(StoreConformanceTest, ReadAtAFutureRevisionFailsButIsNotCompacted) {
