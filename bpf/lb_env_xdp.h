@@ -108,6 +108,15 @@ static __always_inline struct lb_service* lb_map_service(struct lb_ctx* c, __u32
 static __always_inline struct lb_backend* lb_map_backend(struct lb_ctx* c, __u32 id) {
   return bpf_map_lookup_elem(&lb_backends, &id);
 }
+static __always_inline int lb_map_backend_alive(struct lb_ctx* c, __u32 id) {
+  __u32* v = bpf_map_lookup_elem(&lb_backend_alive, &id);
+  return v && *v;
+}
+static __always_inline int lb_map_port_used(struct lb_ctx* c, __be16 port) {
+  __u32 k = bpf_ntohs(port);
+  __u32* v = bpf_map_lookup_elem(&lb_ports, &k);
+  return v && *v;
+}
 #define lb_map_affinity(c, k) ((struct lb_affinity_value*)bpf_map_lookup_elem(&lb_affinity, k))
 #define lb_map_affinity_update(c, k, v) bpf_map_update_elem(&lb_affinity, k, v, BPF_ANY)
 #define lb_map_ct(c, k) ((struct lb_ct_entry*)bpf_map_lookup_elem(&lb_ct, k))

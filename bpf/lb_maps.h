@@ -101,6 +101,22 @@ struct {
   __type(value, struct lb_frag_value);
 } lb_frags SEC(".maps");
 
+/* Which backend ids exist (1) and which destination ports some frontend
+ * listens on (1): array lookups where a hash lookup would cost more. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, LB_MAX_BACKEND_IDS);
+  __type(key, __u32);
+  __type(value, __u32);
+} lb_backend_alive SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 65536);
+  __type(key, __u32);
+  __type(value, __u32);
+} lb_ports SEC(".maps");
+
 /* Round-robin position per service id. */
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);

@@ -108,7 +108,7 @@ class ServiceTable {
   std::set<std::string> markers_;                 // frontend address markers programmed
   std::vector<IpAddress> node_addresses_;
   IdPool service_ids_{LB_MAX_IDS};  // index the round-robin array
-  IdPool backend_ids_{UINT32_MAX};
+  IdPool backend_ids_{LB_MAX_BACKEND_IDS};
   Stats stats_;
 };
 

@@ -12,8 +12,12 @@
 
 #define LB_ABI_VERSION 1
 
+/* Backend ids are below this: an array says which are alive, so that the
+ * established-flow path checks its backend without a hash lookup. */
+#define LB_MAX_BACKEND_IDS 1048576
+
 /* Service ids are below this (the round-robin positions are an array
- * indexed by service id). Backend ids are any non-zero number. */
+ * indexed by service id). */
 #define LB_MAX_IDS 262144
 
 /* Address families as they appear in keys. Values equal the IP version. */

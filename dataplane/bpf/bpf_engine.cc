@@ -1,5 +1,6 @@
 #include "dataplane/bpf/bpf_engine.h"
 
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
@@ -87,6 +88,10 @@ absl::StatusOr<std::unique_ptr<BpfEngine>> BpfEngine::Create(const BpfEngineOpti
   if (int rc = lb_xdp__load(e->skel_); rc != 0)
     return Errno("loading the XDP programs (is this root, with BPF enabled?)",
                  rc == -1 ? errno : -rc);
+  // Pinned maps from an earlier run: count their frontends' ports again.
+  auto state = ReadMapState(e->Fds());
+  if (!state.ok()) return state.status();
+  for (const auto& [k, v] : state->frontends) e->port_refs_[ntohs(k.port)]++;
   return e;
 }
 
@@ -115,21 +120,53 @@ absl::Status BpfEngine::RemoveNodeAddress(const lb_node_addr_key& key) {
 }
 
 absl::Status BpfEngine::UpsertFrontend(const lb_frontend_key& key, const lb_frontend_value& value) {
-  return Check(bpf_map_update_elem(Fd(skel_->maps.lb_frontends), &key, &value, BPF_ANY),
-               "lb_frontends");
+  lb_frontend_value old;
+  bool existed = bpf_map_lookup_elem(Fd(skel_->maps.lb_frontends), &key, &old) == 0;
+  if (auto s = Check(bpf_map_update_elem(Fd(skel_->maps.lb_frontends), &key, &value, BPF_ANY),
+                     "lb_frontends");
+      !s.ok())
+    return s;
+  if (!existed && port_refs_[ntohs(key.port)]++ == 0) return SetPortUsed(ntohs(key.port), true);
+  return absl::OkStatus();
+}
+
+absl::Status BpfEngine::SetPortUsed(uint16_t port, bool used) {
+  uint32_t k = port, v = used ? 1 : 0;
+  return Check(bpf_map_update_elem(Fd(skel_->maps.lb_ports), &k, &v, BPF_ANY), "lb_ports");
+}
+
+absl::Status BpfEngine::SetBackendAlive(uint32_t id, bool alive) {
+  uint32_t v = alive ? 1 : 0;
+  return Check(bpf_map_update_elem(Fd(skel_->maps.lb_backend_alive), &id, &v, BPF_ANY),
+               "lb_backend_alive");
 }
 
 absl::Status BpfEngine::DeleteFrontend(const lb_frontend_key& key) {
-  return Check(bpf_map_delete_elem(Fd(skel_->maps.lb_frontends), &key), "lb_frontends");
+  if (auto s = Check(bpf_map_delete_elem(Fd(skel_->maps.lb_frontends), &key), "lb_frontends");
+      !s.ok())
+    return s;
+  uint16_t port = ntohs(key.port);
+  if (--port_refs_[port] <= 0) {
+    port_refs_.erase(port);
+    return SetPortUsed(port, false);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status BpfEngine::UpsertBackend(uint32_t id, const lb_backend& backend) {
-  if (id == 0) return absl::InvalidArgumentError("backend id 0 is reserved");
-  return Check(bpf_map_update_elem(Fd(skel_->maps.lb_backends), &id, &backend, BPF_ANY),
-               "lb_backends");
+  if (id == 0 || id >= LB_MAX_BACKEND_IDS)
+    return absl::InvalidArgumentError(absl::StrCat("backend id ", id, " out of range"));
+  if (auto s = Check(bpf_map_update_elem(Fd(skel_->maps.lb_backends), &id, &backend, BPF_ANY),
+                     "lb_backends");
+      !s.ok())
+    return s;
+  return SetBackendAlive(id, true);
 }
 
 absl::Status BpfEngine::DeleteBackend(uint32_t id) {
+  // Dead first: a flow must not meet a half-removed backend.
+  if (id < LB_MAX_BACKEND_IDS)
+    if (auto s = SetBackendAlive(id, false); !s.ok()) return s;
   return Check(bpf_map_delete_elem(Fd(skel_->maps.lb_backends), &id), "lb_backends");
 }
 
@@ -277,9 +314,11 @@ absl::Status BpfEngine::ResetMaps() {
                      skel_->maps.lb_service_names, skel_->maps.lb_tables, skel_->maps.lb_backends,
                      skel_->maps.lb_affinity, skel_->maps.lb_ct, skel_->maps.lb_frags})
     if (auto s = ClearHash(m); !s.ok()) return s;
-  for (bpf_map* m : {skel_->maps.lb_config, skel_->maps.lb_rr, skel_->maps.lb_counters})
+  for (bpf_map* m : {skel_->maps.lb_config, skel_->maps.lb_rr, skel_->maps.lb_counters,
+                     skel_->maps.lb_ports, skel_->maps.lb_backend_alive})
     if (auto s = ClearArray(m, ncpus_); !s.ok()) return s;
   tables_.clear();
+  port_refs_.clear();
   skel_->bss->lb_clock_offset_ns = 0;
   return absl::OkStatus();
 }

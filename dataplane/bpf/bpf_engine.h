@@ -71,6 +71,9 @@ class BpfEngine : public Engine {
   lb_xdp* skel_ = nullptr;
   int ncpus_ = 1;
   std::map<uint32_t, Tables> tables_;
+  std::map<uint16_t, int> port_refs_;  // frontends per destination port: lb_ports
+  absl::Status SetPortUsed(uint16_t port, bool used);
+  absl::Status SetBackendAlive(uint32_t id, bool alive);
 };
 
 }  // namespace sluice

@@ -63,7 +63,7 @@ LB_INLINE int lb_process_tracked(struct lb_ctx* ctx, const struct lb_config* cfg
   if (!(e->flags & LB_CT_F_REPLY)) {
     /* A removed backend releases its flows: the next packet picks anew
      * (a UDP flow moves to a live backend; TCP gets a RST from the new one). */
-    if (!lb_map_backend(ctx, e->backend_id)) return LB_CONTINUE;
+    if (!lb_map_backend_alive(ctx, e->backend_id)) return LB_CONTINUE;
     lb_count(ctx, LB_CNT_CT_HIT, 0);
   } else {
     lb_count(ctx, LB_CNT_REPLY, 0);
@@ -75,6 +75,9 @@ LB_INLINE int lb_process_tracked(struct lb_ctx* ctx, const struct lb_config* cfg
 
 LB_INLINE int lb_process_new(struct lb_ctx* ctx, const struct lb_config* cfg, struct lb_pkt* p,
                              int hook, struct lb_result* res, __u64 now) {
+  /* Most packets that are not for a service stop here, at an array lookup. */
+  if (!lb_map_port_used(ctx, p->tuple.dport))
+    return lb_finish(res, LB_VERDICT_PASS, LB_EGRESS_NONE);
   struct lb_frontend_value* fv = lb_lookup_frontend(ctx, &p->tuple);
   if (!fv) return lb_finish(res, LB_VERDICT_PASS, LB_EGRESS_NONE);
   struct lb_frontend_value fe = *fv;

@@ -25,6 +25,9 @@
  *   struct lb_service *lb_map_service(ctx, __u32 service_id);
  *   __u32 *lb_map_table_slot(ctx, const struct lb_table_key *);
  *   struct lb_backend *lb_map_backend(ctx, __u32 backend_id);
+ *   int   lb_map_backend_alive(ctx, __u32 backend_id);   non-zero if the backend exists
+ *   int   lb_map_port_used(ctx, __be16 port);   non-zero if some frontend listens on this
+ *         port (any address, any protocol): a cheap filter before frontend lookups
  *   struct lb_affinity_value *lb_map_affinity(ctx, const struct lb_affinity_key *);
  *   int   lb_map_affinity_update(ctx, const struct lb_affinity_key *, const struct
  * lb_affinity_value *); struct lb_ct_entry *lb_map_ct(ctx, const struct lb_ct_key *); int

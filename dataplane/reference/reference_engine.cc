@@ -1,5 +1,7 @@
 #include "dataplane/reference/reference_engine.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -50,12 +52,14 @@ absl::Status ReferenceEngine::RemoveNodeAddress(const lb_node_addr_key& key) {
 
 absl::Status ReferenceEngine::UpsertFrontend(const lb_frontend_key& key,
                                              const lb_frontend_value& value) {
+  if (!s_.frontends.contains(key)) s_.port_refs[ntohs(key.port)]++;
   s_.frontends[key] = value;
   return absl::OkStatus();
 }
 
 absl::Status ReferenceEngine::DeleteFrontend(const lb_frontend_key& key) {
   if (s_.frontends.erase(key) == 0) return absl::NotFoundError("frontend not programmed");
+  if (--s_.port_refs[ntohs(key.port)] == 0) s_.port_refs.erase(ntohs(key.port));
   return absl::OkStatus();
 }
 
@@ -168,6 +172,9 @@ lb_service* lb_ref_service(lb_ref_maps* m, __u32 id) {
 }
 __u32* lb_ref_table_slot(lb_ref_maps* m, const lb_table_key* k) {
   return M::Find(M::Of(m).tables, *k);
+}
+int lb_ref_port_used(lb_ref_maps* m, __be16 port) {
+  return M::Of(m).port_refs.contains(ntohs(port)) ? 1 : 0;
 }
 lb_backend* lb_ref_backend(lb_ref_maps* m, __u32 id) {
   return M::Find(M::Of(m).backends, id);
