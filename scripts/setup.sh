@@ -11,7 +11,7 @@ PACKAGES=(
   libabsl-dev libyaml-cpp-dev libpcap-dev nlohmann-json3-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libbpf-dev bpftool linux-libc-dev
-  iproute2 tcpdump ethtool
+  iproute2 tcpdump ethtool iputils-ping
 )
 
 missing=()

@@ -323,6 +323,10 @@ absl::Status BpfEngine::ResetMaps() {
   return absl::OkStatus();
 }
 
+void BpfEngine::EnableRedirect(bool on) {
+  skel_->bss->lb_xdp_redirect = on ? 1 : 0;
+}
+
 void BpfEngine::AdvanceClock(uint64_t ns) {
   skel_->bss->lb_clock_offset_ns += ns;
 }

@@ -54,6 +54,9 @@ class BpfEngine : public Engine {
 
   // Empties every map (tests reuse one loaded engine).
   absl::Status ResetMaps();
+  // Forward translated packets by FIB lookup and redirect (on a node) rather
+  // than up the stack; off by default and in tests.
+  void EnableRedirect(bool on);
   // Moves the programs' clock forward (tests of timeouts).
   void AdvanceClock(uint64_t ns);
 

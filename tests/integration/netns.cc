@@ -171,11 +171,14 @@ absl::Status Topology::Configure() {
   if (auto r = RunInOk(node_ns_, {"ip", "-batch", "-"}, {.input = Script(create)}); !r.ok()) {
     return r.status();
   }
-  // Offloads off before the links come up, on both ends of every pair.
+  // Offloads off before the links come up, on both ends of every pair, so
+  // that packets carry full checksums. GRO stays on where a veth receives
+  // (both ends): it gives the veth a NAPI context, without which frames that
+  // XDP transmits (XDP_TX) or redirects into it are dropped.
   for (const Link& l : links_) {
     for (const auto& [ns, iface] : {std::pair{node_ns_, l.node_iface}, {l.ns, l.leaf_iface}}) {
       auto r = RunInOk(ns, {"ethtool", "-K", iface, "tx", "off", "rx", "off", "gso", "off", "tso",
-                            "off", "gro", "off"});
+                            "off", "gro", "on"});
       if (!r.ok()) return r.status();
     }
   }

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <iostream>
@@ -16,6 +17,7 @@
 #include "dataplane/bpf/attach.h"
 #include "dataplane/bpf/bpf_engine.h"
 #include "tools/sluice/flags.h"
+#include "tools/sluice/neighbors.h"
 
 namespace sluice {
 
@@ -23,6 +25,7 @@ const char kAgentUsage[] =
     "usage: sluice agent --objects FILE [--node-name NAME] [--devices IF[,IF]]\n"
     "                    [--local-devices IF[,IF]] [--node-ip IP[,IP]]\n"
     "                    [--pin-root DIR] [--poll-interval-ms MS] [--netns NAME]\n"
+    "                    [--ready-fd FD]\n"
     "  Programs the BPF datapath of this network namespace from a file of\n"
     "  Services and EndpointSlices and follows its changes. XDP goes on\n"
     "  --devices (default: every interface with an address but lo) for traffic\n"
@@ -64,11 +67,23 @@ absl::Status EnterNetns(const std::string& name) {
   return absl::OkStatus();
 }
 
+// The addresses of every programmed backend.
+std::vector<IpAddress> BackendAddresses(const Engine& engine) {
+  std::vector<IpAddress> out;
+  auto state = engine.ReadState();
+  if (!state.ok()) return out;
+  for (const auto& [id, b] : state->backends) out.push_back(IpAddress::FromAbi(b.addr, b.family));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 }  // namespace
 
 absl::Status RunAgentCommand(const std::vector<std::string>& args) {
-  auto flags = ParseFlags(args, {"--objects", "--node-name", "--devices", "--local-devices",
-                                 "--node-ip", "--pin-root", "--poll-interval-ms", "--netns"});
+  auto flags =
+      ParseFlags(args, {"--objects", "--node-name", "--devices", "--local-devices", "--node-ip",
+                        "--pin-root", "--poll-interval-ms", "--netns", "--ready-fd"});
   if (!flags.ok())
     return absl::InvalidArgumentError(absl::StrCat(flags.status().message(), "\n", kAgentUsage));
   if (!flags->Has("--objects"))
@@ -109,9 +124,11 @@ absl::Status RunAgentCommand(const std::vector<std::string>& args) {
                      std::make_unique<agent::FileObjectSource>(flags->Get("--objects")),
                      agent::NodeInfo{node_name, ""}, node);
   if (auto s = agent.Start(); !s.ok()) return s;
+  (*engine)->EnableRedirect(true);
   // Program before attaching, so that a new attachment never sees empty maps.
   auto first = agent.SyncOnce();
   if (!first.ok()) return first.status();
+  TouchNeighbors(BackendAddresses(**engine));
   for (const std::string& dev : devices)
     if (auto s = AttachXdp(**engine, LB_HOOK_EXTERNAL, dev, pin_dir); !s.ok()) return s;
   for (const std::string& dev : local_devices)
@@ -121,8 +138,16 @@ absl::Status RunAgentCommand(const std::vector<std::string>& args) {
             << "; " << agent.stats().services << " service ports, " << agent.stats().frontends
             << " frontends, " << agent.stats().backends << " backends" << std::endl;
 
+  if (flags->Has("--ready-fd")) {
+    // Tests wait on this: programmed and attached.
+    int fd = std::atoi(flags->Get("--ready-fd").c_str());
+    char one = 1;
+    if (write(fd, &one, 1) != 1) std::cerr << "sluice agent: --ready-fd: write failed" << std::endl;
+    close(fd);
+  }
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
+  auto last_touch = std::chrono::steady_clock::now();
   while (!g_stop) {
     for (int waited = 0; waited < poll_ms && !g_stop; waited += 50)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -134,6 +159,12 @@ absl::Status RunAgentCommand(const std::vector<std::string>& args) {
     } else if (*changed) {
       std::cerr << "sluice agent: reprogrammed: " << agent.stats().services << " service ports, "
                 << agent.stats().backends << " backends" << std::endl;
+    }
+    // New backends at once, all of them before their entries go stale.
+    auto now = std::chrono::steady_clock::now();
+    if ((changed.ok() && *changed) || now - last_touch > std::chrono::seconds(20)) {
+      TouchNeighbors(BackendAddresses(**engine));
+      last_touch = now;
     }
   }
   std::cerr << "sluice agent: stopping; the datapath stays in place" << std::endl;

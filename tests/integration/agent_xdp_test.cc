@@ -1,0 +1,295 @@
+// `sluice agent` with its XDP programs on a node in network namespaces, and
+// real TCP and UDP traffic from a client outside the node and from a pod on
+// it to backends that answer with their names.
+//
+// Today's datapath is XDP only: the program on the node's external interface
+// and on the backend-facing interfaces translates (and reverse-translates)
+// and passes packets up the node's stack, which routes them; the program on
+// the pod's interface serves ClusterIP for the pod.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "tests/integration/netns.h"
+#include "tests/integration/testserver.h"
+
+namespace sluice::netns {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kNodePort = 30080;
+constexpr char kClusterIp[] = "10.96.0.10";
+constexpr char kClusterIp6[] = "fd00:96::10";
+constexpr char kEmptyClusterIp[] = "10.96.0.11";
+
+// One NodePort service "web" (TCP and UDP, round-robin, dual-stack) over the
+// given backends, and an empty service.
+std::string Objects(const Topology& t, const std::vector<int>& backends,
+                    const std::string& etp = "Cluster", int local_backend = -1) {
+  std::string eps4, eps6;
+  for (int i : backends) {
+    std::string node = i == local_backend ? t.prefix() : "elsewhere";
+    eps4 +=
+        absl::StrCat("  - {addresses: [\"", t.backend(i).leaf.v4, "\"], nodeName: ", node, "}\n");
+    eps6 +=
+        absl::StrCat("  - {addresses: [\"", t.backend(i).leaf.v6, "\"], nodeName: ", node, "}\n");
+  }
+  std::string ports =
+      absl::StrCat("ports: [{name: t, port: ", kTestPort,
+                   ", protocol: TCP}, {name: u, port: ", kTestPort, ", protocol: UDP}]\n");
+  return absl::StrCat(R"(apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default, annotations: {sluice.dev/lb-algorithm: round-robin}}
+spec:
+  type: NodePort
+  externalTrafficPolicy: )",
+                      etp, R"(
+  ipFamilyPolicy: RequireDualStack
+  ipFamilies: [IPv4, IPv6]
+  clusterIP: )",
+                      kClusterIp, R"(
+  clusterIPs: [)",
+                      kClusterIp, ", \"", kClusterIp6, R"("]
+  ports:
+  - {name: t, port: 80, targetPort: )",
+                      kTestPort, ", nodePort: ", kNodePort, R"(, protocol: TCP}
+  - {name: u, port: 80, targetPort: )",
+                      kTestPort, ", nodePort: ", kNodePort, R"(, protocol: UDP}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-4, namespace: default, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+endpoints:
+)",
+                      eps4.empty() ? "  []\n" : eps4, ports, R"(---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-6, namespace: default, labels: {kubernetes.io/service-name: web}}
+addressType: IPv6
+endpoints:
+)",
+                      eps6.empty() ? "  []\n" : eps6, ports, R"(---
+apiVersion: v1
+kind: Service
+metadata: {name: empty, namespace: default}
+spec:
+  clusterIP: )",
+                      kEmptyClusterIp, R"(
+  ports: [{port: 80, protocol: TCP}]
+)");
+}
+
+class AgentXdpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(geteuid(), 0u) << "needs root (network namespaces, BPF); CI runs as root";
+    auto t = Topology::Create({.backends = 3});
+    ASSERT_TRUE(t.ok()) << t.status();
+    topo_ = *std::move(t);
+    pin_root_ = "/sys/fs/bpf/sluice-test-" + topo_->prefix();
+    objects_ = ::testing::TempDir() + topo_->prefix() + "-objects.yaml";
+    std::string pin_dir = pin_root_ + "/" + topo_->prefix();
+    // By value: the topology (and this) may be torn down after the strings.
+    topo_->AtTeardown([pin_root = pin_root_, objects = objects_] {
+      std::error_code ec;
+      std::filesystem::remove_all(pin_root, ec);  // links (programs detach) and maps
+      std::filesystem::remove(objects, ec);
+      if (std::filesystem::exists(pin_root))
+        return absl::InternalError(absl::StrCat("could not remove ", pin_root));
+      return absl::OkStatus();
+    });
+    for (int i = 0; i < topo_->num_backends(); ++i)
+      ASSERT_TRUE(StartTestServer(*topo_, topo_->backend_ns(i), absl::StrCat("be", i)).ok());
+  }
+
+  void WriteObjects(const std::string& text) {
+    std::string tmp = objects_ + ".tmp";
+    std::ofstream(tmp) << text;
+    std::filesystem::rename(tmp, objects_);  // the agent never reads half a file
+  }
+
+  // Starts the agent in the node namespace; returns once it programmed and attached.
+  pid_t StartAgent() {
+    std::vector<std::string> devices = topo_->backend_ifaces();
+    devices.insert(devices.begin(), topo_->external_iface());
+    auto pid = topo_->Spawn(
+        topo_->node_ns(),
+        {SluiceBinary(), "agent", "--objects", objects_, "--node-name", topo_->prefix(),
+         "--devices", absl::StrJoin(devices, ","), "--local-devices", topo_->pod().node_iface,
+         "--node-ip", absl::StrCat(topo_->external().node.v4, ",", topo_->external().node.v6),
+         "--pin-root", pin_root_, "--poll-interval-ms", "100", "--ready-fd", "3"},
+        {.wait_ready = true, .ready_timeout = Millis(20000)});
+    EXPECT_TRUE(pid.ok()) << pid.status();
+    return pid.ok() ? *pid : -1;
+  }
+
+  static std::string SluiceBinary() { return SLUICE_PATH; }
+
+  // What the datapath says, for failure messages.
+  std::string Dump() {
+    std::string out;
+    for (const char* what : {"counters", "conntrack"}) {
+      auto r = topo_->RunIn(topo_->node_ns(), {SLUICECTL_PATH, "--node-name", topo_->prefix(),
+                                               "--pin-root", pin_root_, what});
+      out += r.ok() ? r->out + r->err : std::string(r.status().message());
+    }
+    return out;
+  }
+
+  NamesReport Query(const std::string& ns, const std::string& addr, int port, int count,
+                    Proto proto = Proto::kTcp, bool peer = false) {
+    auto r =
+        QueryNames(*topo_, ns, addr, port,
+                   {.proto = proto, .count = count, .peer = peer, .timeout_each = Millis(1000)});
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : NamesReport{};
+  }
+
+  // Polls until `ok` holds (the agent follows its file every 100 ms).
+  template <typename F>
+  bool Eventually(F ok, Millis limit = Millis(5000)) {
+    for (auto end = std::chrono::steady_clock::now() + limit;
+         std::chrono::steady_clock::now() < end;) {
+      if (ok()) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return ok();
+  }
+
+  std::unique_ptr<Topology> topo_;
+  std::string pin_root_, objects_;
+};
+
+TEST_F(AgentXdpTest, NodePortFromOutsideIsRoundRobinedAndMasqueraded) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}));
+  ASSERT_GT(StartAgent(), 0);
+  NamesReport tcp = Query(topo_->client_ns(), topo_->external().node.v4, kNodePort, 30, Proto::kTcp,
+                          /*peer=*/true);
+  EXPECT_EQ(tcp.ok, 30) << Dump();
+  EXPECT_EQ(tcp.counts, (std::map<std::string, int64_t>{{"be0", 10}, {"be1", 10}, {"be2", 10}}))
+      << "round-robin is exact";
+  ASSERT_FALSE(tcp.peers.empty());
+  EXPECT_EQ(tcp.peers[0].substr(0, tcp.peers[0].rfind(' ')), topo_->external().node.v4)
+      << "backends see the node's address (externalTrafficPolicy: Cluster)";
+  NamesReport udp = Query(topo_->client_ns(), topo_->external().node.v4, kNodePort, 9, Proto::kUdp);
+  EXPECT_EQ(udp.ok, 9);
+  EXPECT_EQ(udp.counts.size(), 3u);
+}
+
+TEST_F(AgentXdpTest, NodePortOverIpv6) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}));
+  ASSERT_GT(StartAgent(), 0);
+  NamesReport r = Query(topo_->client_ns(), topo_->external().node.v6, kNodePort, 6);
+  EXPECT_EQ(r.ok, 6);
+  EXPECT_EQ(r.counts, (std::map<std::string, int64_t>{{"be0", 2}, {"be1", 2}, {"be2", 2}}));
+}
+
+TEST_F(AgentXdpTest, ExternalTrafficPolicyLocalKeepsTheClientAddressAndTheLocalEndpoint) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}, "Local", /*local_backend=*/1));
+  ASSERT_GT(StartAgent(), 0);
+  NamesReport r = Query(topo_->client_ns(), topo_->external().node.v4, kNodePort, 5, Proto::kTcp,
+                        /*peer=*/true);
+  EXPECT_EQ(r.counts, (std::map<std::string, int64_t>{{"be1", 5}}));
+  ASSERT_FALSE(r.peers.empty());
+  EXPECT_EQ(r.peers[0].substr(0, r.peers[0].rfind(' ')), topo_->external().leaf.v4);
+}
+
+TEST_F(AgentXdpTest, ClusterIpFromAPodOverBothFamilies) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}));
+  ASSERT_GT(StartAgent(), 0);
+  NamesReport v4 = Query(topo_->pod_ns(), kClusterIp, 80, 6, Proto::kTcp, /*peer=*/true);
+  EXPECT_EQ(v4.counts, (std::map<std::string, int64_t>{{"be0", 2}, {"be1", 2}, {"be2", 2}}));
+  ASSERT_FALSE(v4.peers.empty());
+  EXPECT_EQ(v4.peers[0].substr(0, v4.peers[0].rfind(' ')), topo_->pod().leaf.v4)
+      << "pod traffic is not masqueraded";
+  NamesReport udp = Query(topo_->pod_ns(), kClusterIp, 80, 3, Proto::kUdp);
+  EXPECT_EQ(udp.ok, 3);
+  NamesReport v6 = Query(topo_->pod_ns(), kClusterIp6, 80, 3);
+  EXPECT_EQ(v6.ok, 3);
+}
+
+TEST_F(AgentXdpTest, AServiceWithoutEndpointsRefusesAtOnce) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}));
+  ASSERT_GT(StartAgent(), 0);
+  auto start = std::chrono::steady_clock::now();
+  NamesReport r = Query(topo_->pod_ns(), kEmptyClusterIp, 80, 3);
+  EXPECT_EQ(r.errors["refused"], 3) << "connection refused, not a timeout" << Dump();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+TEST_F(AgentXdpTest, ARemovedBackendGetsNoNewConnections) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}));
+  ASSERT_GT(StartAgent(), 0);
+  ASSERT_EQ(Query(topo_->client_ns(), topo_->external().node.v4, kNodePort, 3).counts.size(), 3u);
+  WriteObjects(Objects(*topo_, {0, 1}));
+  EXPECT_TRUE(Eventually([&] {
+    NamesReport r = Query(topo_->client_ns(), topo_->external().node.v4, kNodePort, 6);
+    return r.ok == 6 && !r.counts.contains("be2");
+  })) << "after the file changed, new connections avoid be2";
+  NamesReport r = Query(topo_->client_ns(), topo_->external().node.v4, kNodePort, 20);
+  EXPECT_EQ(r.ok, 20);
+  EXPECT_FALSE(r.counts.contains("be2"));
+}
+
+TEST_F(AgentXdpTest, KillingTheAgentDuringStreamsLosesNothing) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}));
+  pid_t agent = StartAgent();
+  ASSERT_GT(agent, 0);
+  auto tcp = std::async(std::launch::async, [&] {
+    return RunTcpStream(*topo_, topo_->client_ns(), topo_->external().node.v4, kNodePort,
+                        Millis(3000), 200000);
+  });
+  auto udp = std::async(std::launch::async, [&] {
+    return RunUdpStream(*topo_, topo_->client_ns(), topo_->external().node.v4, kNodePort,
+                        Millis(3000), 500);
+  });
+  std::this_thread::sleep_for(800ms);
+  ASSERT_TRUE(topo_->Signal(agent, SIGKILL).ok());
+  ASSERT_TRUE(topo_->Wait(agent, Millis(2000)).ok());
+  std::this_thread::sleep_for(300ms);
+  ASSERT_GT(StartAgent(), 0) << "a restarted agent adopts the pinned datapath";
+  auto t = tcp.get();
+  auto u = udp.get();
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_TRUE(t->error.empty()) << t->error;
+  EXPECT_GT(t->sent, 0);
+  EXPECT_EQ(t->received, t->sent);
+  EXPECT_EQ(t->mismatched, 0);
+  EXPECT_GT(u->sent, 1000);
+  EXPECT_EQ(u->lost, 0);
+  EXPECT_EQ(u->switches, 0) << "the UDP flow stayed on its backend";
+}
+
+TEST_F(AgentXdpTest, TeardownRemovesEverythingTheAgentPinned) {
+  WriteObjects(Objects(*topo_, {0}));
+  ASSERT_GT(StartAgent(), 0);
+  ASSERT_TRUE(std::filesystem::exists(pin_root_ + "/" + topo_->prefix() + "/links"));
+  ASSERT_TRUE(topo_->Teardown().ok());
+  EXPECT_FALSE(std::filesystem::exists(pin_root_));
+}
+
+TEST_F(AgentXdpTest, TrafficThatIsNotForAServicePassesUntouched) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}));
+  ASSERT_GT(StartAgent(), 0);
+  NamesReport r = Query(topo_->client_ns(), topo_->backend(2).leaf.v4, kTestPort, 2, Proto::kTcp,
+                        /*peer=*/true);
+  EXPECT_EQ(r.counts, (std::map<std::string, int64_t>{{"be2", 2}}));
+  ASSERT_FALSE(r.peers.empty());
+  EXPECT_EQ(r.peers[0].substr(0, r.peers[0].rfind(' ')), topo_->external().leaf.v4);
+  auto ping = topo_->RunIn(topo_->client_ns(), {"ping", "-c1", "-W1", topo_->backend(0).leaf.v4});
+  ASSERT_TRUE(ping.ok());
+  EXPECT_EQ(ping->exit_code, 0) << "ICMP passes";
+}
+
+}  // namespace
+}  // namespace sluice::netns
