@@ -133,6 +133,15 @@ struct {
   __type(value, struct lb_service_name);
 } lb_service_names SEC(".maps");
 
+/* Socket load balancing: what a socket's backend stands for, so that
+ * getpeername() and recvmsg() show the service address. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, LB_MAX_CT);
+  __type(key, struct lb_sock_rev_key);
+  __type(value, struct lb_sock_rev_value);
+} lb_sock_rev SEC(".maps");
+
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, LB_CNT_COUNT);

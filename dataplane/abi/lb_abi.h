@@ -202,6 +202,24 @@ struct lb_frag_value {
   __u64 expires_ns;
 };
 
+/* ---- socket load balancing --------------------------------------------- */
+
+/* A socket (by cookie) talking to a backend it was pointed at... */
+struct lb_sock_rev_key {
+  __u64 cookie;
+  union lb_addr backend;
+  __be16 port;
+  __u8 family;
+  __u8 pad[5];
+};
+
+/* ...which stands for this service address. */
+struct lb_sock_rev_value {
+  union lb_addr addr;
+  __be16 port;
+  __u8 pad[2];
+};
+
 /* ---- configuration ----------------------------------------------------- */
 
 #define LB_MAX_NODE_ADDRS 8

@@ -30,5 +30,7 @@ static_assert(sizeof(struct lb_config) == 64);
 static_assert(sizeof(struct lb_node_addr_key) == 20);
 static_assert(sizeof(struct lb_result) == 16);
 static_assert(LB_CNT_DROP_BASE > LB_CNT_FRAG_FOLLOWED);
+static_assert(sizeof(struct lb_sock_rev_key) == 32);
+static_assert(sizeof(struct lb_sock_rev_value) == 20);
 
 #endif  // SLUICE_DATAPLANE_ABI_LB_ABI_CHECK_H_

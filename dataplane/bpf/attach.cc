@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -46,6 +47,49 @@ absl::Status AttachXdp(const BpfEngine& engine, lb_hook hook, const std::string&
   close(link);  // the pin keeps the link (and so the attachment) alive
   if (rc != 0) return absl::ErrnoToStatus(err, absl::StrCat("pinning ", path));
   return absl::OkStatus();
+}
+
+namespace {
+
+// Attaches prog_fd to target with a link pinned at path, or swaps the program
+// of a link pinned there by an earlier run.
+absl::Status AttachPinned(int prog_fd, int target_fd, int attach_type, const std::string& path,
+                          const std::string& what) {
+  int link = bpf_obj_get(path.c_str());
+  if (link >= 0) {
+    int rc = bpf_link_update(link, prog_fd, nullptr);
+    int err = errno;
+    close(link);
+    if (rc != 0) return absl::ErrnoToStatus(err, absl::StrCat("updating the link of ", what));
+    return absl::OkStatus();
+  }
+  LIBBPF_OPTS(bpf_link_create_opts, opts);
+  link = bpf_link_create(prog_fd, target_fd, static_cast<bpf_attach_type>(attach_type), &opts);
+  if (link < 0) return absl::ErrnoToStatus(errno, absl::StrCat("attaching ", what));
+  int rc = bpf_obj_pin(link, path.c_str());
+  int err = errno;
+  close(link);
+  if (rc != 0) return absl::ErrnoToStatus(err, absl::StrCat("pinning ", path));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status AttachCgroup(const BpfEngine& engine, const std::string& cgroup_path,
+                          const std::string& pin_dir) {
+  int cg = open(cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cg < 0) return absl::ErrnoToStatus(errno, absl::StrCat("cgroup ", cgroup_path));
+  std::string dir = pin_dir + "/links";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  absl::Status status;
+  for (const auto& p : engine.SocketPrograms()) {
+    status = AttachPinned(p.fd, cg, p.attach_type, dir + "/cgroup_" + p.name,
+                          absl::StrCat(p.name, " to ", cgroup_path));
+    if (!status.ok()) break;
+  }
+  close(cg);
+  return status;
 }
 
 absl::Status RemovePinned(const std::string& pin_dir) {

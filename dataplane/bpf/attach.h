@@ -19,6 +19,11 @@ namespace sluice {
 absl::Status AttachXdp(const BpfEngine& engine, lb_hook hook, const std::string& ifname,
                        const std::string& pin_dir);
 
+// Attaches (or updates) the socket programs on the cgroup v2 directory
+// `cgroup_path` (links pinned as <pin_dir>/links/cgroup_<program>).
+absl::Status AttachCgroup(const BpfEngine& engine, const std::string& cgroup_path,
+                          const std::string& pin_dir);
+
 // Removes everything pinned under `pin_dir` (links, so programs detach; maps)
 // and the directory. Touches nothing else.
 absl::Status RemovePinned(const std::string& pin_dir);

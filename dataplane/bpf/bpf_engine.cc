@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "dataplane/abi/lb_abi_check.h"
 #include "dataplane/bpf/map_reader.h"
+#include "lb_sock.skel.h"
 #include "lb_xdp.skel.h"
 
 namespace sluice {
@@ -88,6 +89,20 @@ absl::StatusOr<std::unique_ptr<BpfEngine>> BpfEngine::Create(const BpfEngineOpti
   if (int rc = lb_xdp__load(e->skel_); rc != 0)
     return Errno("loading the XDP programs (is this root, with BPF enabled?)",
                  rc == -1 ? errno : -rc);
+  // The socket programs use the very same maps.
+  e->sock_ = lb_sock__open();
+  if (!e->sock_) return Errno("opening the socket programs", errno);
+  bpf_map* map;
+  bpf_object__for_each_map(map, e->sock_->obj) {
+    if (bpf_map__is_internal(map)) continue;
+    bpf_map* same = bpf_object__find_map_by_name(e->skel_->obj, bpf_map__name(map));
+    if (!same)
+      return absl::InternalError(absl::StrCat("socket map ", bpf_map__name(map), " unknown"));
+    if (auto s = Check(bpf_map__reuse_fd(map, bpf_map__fd(same)), bpf_map__name(map)); !s.ok())
+      return s;
+  }
+  if (int rc = lb_sock__load(e->sock_); rc != 0)
+    return Errno("loading the socket programs", rc == -1 ? errno : -rc);
   // Pinned maps from an earlier run: count their frontends' ports again.
   auto state = ReadMapState(e->Fds());
   if (!state.ok()) return state.status();
@@ -96,7 +111,22 @@ absl::StatusOr<std::unique_ptr<BpfEngine>> BpfEngine::Create(const BpfEngineOpti
 }
 
 BpfEngine::~BpfEngine() {
+  if (sock_) lb_sock__destroy(sock_);
   if (skel_) lb_xdp__destroy(skel_);
+}
+
+std::vector<BpfEngine::SocketProgram> BpfEngine::SocketPrograms() const {
+  auto fd = [](bpf_program* p) { return bpf_program__fd(p); };
+  return {
+      {fd(sock_->progs.lb_connect4), BPF_CGROUP_INET4_CONNECT, "connect4"},
+      {fd(sock_->progs.lb_connect6), BPF_CGROUP_INET6_CONNECT, "connect6"},
+      {fd(sock_->progs.lb_sendmsg4), BPF_CGROUP_UDP4_SENDMSG, "sendmsg4"},
+      {fd(sock_->progs.lb_sendmsg6), BPF_CGROUP_UDP6_SENDMSG, "sendmsg6"},
+      {fd(sock_->progs.lb_recvmsg4), BPF_CGROUP_UDP4_RECVMSG, "recvmsg4"},
+      {fd(sock_->progs.lb_recvmsg6), BPF_CGROUP_UDP6_RECVMSG, "recvmsg6"},
+      {fd(sock_->progs.lb_getpeername4), BPF_CGROUP_INET4_GETPEERNAME, "getpeername4"},
+      {fd(sock_->progs.lb_getpeername6), BPF_CGROUP_INET6_GETPEERNAME, "getpeername6"},
+  };
 }
 
 int BpfEngine::ProgramFd(lb_hook hook) const {
@@ -310,9 +340,10 @@ absl::StatusOr<lb_result> BpfEngine::TestRun(std::vector<uint8_t>& frame, lb_hoo
 }
 
 absl::Status BpfEngine::ResetMaps() {
-  for (bpf_map* m : {skel_->maps.lb_node_addrs, skel_->maps.lb_frontends, skel_->maps.lb_services,
-                     skel_->maps.lb_service_names, skel_->maps.lb_tables, skel_->maps.lb_backends,
-                     skel_->maps.lb_affinity, skel_->maps.lb_ct, skel_->maps.lb_frags})
+  for (bpf_map* m :
+       {skel_->maps.lb_node_addrs, skel_->maps.lb_frontends, skel_->maps.lb_services,
+        skel_->maps.lb_service_names, skel_->maps.lb_sock_rev, skel_->maps.lb_tables,
+        skel_->maps.lb_backends, skel_->maps.lb_affinity, skel_->maps.lb_ct, skel_->maps.lb_frags})
     if (auto s = ClearHash(m); !s.ok()) return s;
   for (bpf_map* m : {skel_->maps.lb_config, skel_->maps.lb_rr, skel_->maps.lb_counters,
                      skel_->maps.lb_ports, skel_->maps.lb_backend_alive})
@@ -320,6 +351,7 @@ absl::Status BpfEngine::ResetMaps() {
   tables_.clear();
   port_refs_.clear();
   skel_->bss->lb_clock_offset_ns = 0;
+  sock_->bss->lb_clock_offset_ns = 0;
   return absl::OkStatus();
 }
 

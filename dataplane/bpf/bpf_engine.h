@@ -16,6 +16,7 @@
 #include "dataplane/engine.h"
 
 struct lb_xdp;
+struct lb_sock;
 
 namespace sluice {
 
@@ -48,6 +49,15 @@ class BpfEngine : public Engine {
   // The XDP program for traffic entering at `hook`.
   int ProgramFd(lb_hook hook) const;
 
+  // The cgroup socket programs (socket load balancing), each with its attach
+  // type (enum bpf_attach_type) and a name for its pinned link.
+  struct SocketProgram {
+    int fd;
+    int attach_type;
+    std::string name;
+  };
+  std::vector<SocketProgram> SocketPrograms() const;
+
   // Runs one frame through the program with BPF_PROG_TEST_RUN. The verdict
   // and drop reason are read from the counters the program keeps.
   absl::StatusOr<lb_result> TestRun(std::vector<uint8_t>& frame, lb_hook hook);
@@ -72,6 +82,7 @@ class BpfEngine : public Engine {
                                 uint32_t to);
 
   lb_xdp* skel_ = nullptr;
+  lb_sock* sock_ = nullptr;  // shares skel_'s maps
   int ncpus_ = 1;
   std::map<uint32_t, Tables> tables_;
   std::map<uint16_t, int> port_refs_;  // frontends per destination port: lb_ports

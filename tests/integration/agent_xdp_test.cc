@@ -8,6 +8,7 @@
 // the pod's interface serves ClusterIP for the pod.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -96,6 +97,15 @@ class AgentXdpTest : public ::testing::Test {
     ASSERT_TRUE(t.ok()) << t.status();
     topo_ = *std::move(t);
     pin_root_ = "/sys/fs/bpf/sluice-test-" + topo_->prefix();
+    // The node's cgroup for the socket programs: our own, under cgroup v2.
+    cgroup_ = "/sys/fs/cgroup/unified/sluice-test-" + topo_->prefix();
+    ASSERT_TRUE(std::filesystem::create_directory(cgroup_)) << cgroup_;
+    topo_->AtTeardown([cgroup = cgroup_] {
+      // Empty by now (clients exit); rmdir also detaches the programs.
+      if (rmdir(cgroup.c_str()) != 0 && errno != ENOENT)
+        return absl::ErrnoToStatus(errno, "removing " + cgroup);
+      return absl::OkStatus();
+    });
     objects_ = ::testing::TempDir() + topo_->prefix() + "-objects.yaml";
     std::string pin_dir = pin_root_ + "/" + topo_->prefix();
     // By value: the topology (and this) may be torn down after the strings.
@@ -122,11 +132,26 @@ class AgentXdpTest : public ::testing::Test {
     std::vector<std::string> devices = topo_->backend_ifaces();
     devices.insert(devices.begin(), topo_->external_iface());
     auto pid = topo_->Spawn(
-        topo_->node_ns(),
-        {SluiceBinary(), "agent", "--objects", objects_, "--node-name", topo_->prefix(),
-         "--devices", absl::StrJoin(devices, ","), "--local-devices", topo_->pod().node_iface,
-         "--node-ip", absl::StrCat(topo_->external().node.v4, ",", topo_->external().node.v6),
-         "--pin-root", pin_root_, "--poll-interval-ms", "100", "--ready-fd", "3"},
+        topo_->node_ns(), {SluiceBinary(),
+                           "agent",
+                           "--objects",
+                           objects_,
+                           "--node-name",
+                           topo_->prefix(),
+                           "--devices",
+                           absl::StrJoin(devices, ","),
+                           "--local-devices",
+                           topo_->pod().node_iface,
+                           "--node-ip",
+                           absl::StrCat(topo_->external().node.v4, ",", topo_->external().node.v6),
+                           "--pin-root",
+                           pin_root_,
+                           "--cgroup",
+                           cgroup_,
+                           "--poll-interval-ms",
+                           "100",
+                           "--ready-fd",
+                           "3"},
         {.wait_ready = true, .ready_timeout = Millis(20000)});
     EXPECT_TRUE(pid.ok()) << pid.status();
     return pid.ok() ? *pid : -1;
@@ -166,7 +191,7 @@ class AgentXdpTest : public ::testing::Test {
   }
 
   std::unique_ptr<Topology> topo_;
-  std::string pin_root_, objects_;
+  std::string pin_root_, objects_, cgroup_;
 };
 
 TEST_F(AgentXdpTest, NodePortFromOutsideIsRoundRobinedAndMasqueraded) {
@@ -215,6 +240,28 @@ TEST_F(AgentXdpTest, ClusterIpFromAPodOverBothFamilies) {
   EXPECT_EQ(udp.ok, 3);
   NamesReport v6 = Query(topo_->pod_ns(), kClusterIp6, 80, 3);
   EXPECT_EQ(v6.ok, 3);
+}
+
+TEST_F(AgentXdpTest, ClusterIpFromTheNodeItselfBySocketLoadBalancing) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}));
+  ASSERT_GT(StartAgent(), 0);
+  NamesQuery q{.proto = Proto::kTcp, .count = 6, .peer = true, .cgroup = cgroup_};
+  auto tcp = QueryNames(*topo_, topo_->node_ns(), kClusterIp, 80, q);
+  ASSERT_TRUE(tcp.ok()) << tcp.status();
+  EXPECT_EQ(tcp->counts, (std::map<std::string, int64_t>{{"be0", 2}, {"be1", 2}, {"be2", 2}}))
+      << Dump();
+  q.proto = Proto::kUdp;
+  q.count = 3;
+  auto udp = QueryNames(*topo_, topo_->node_ns(), kClusterIp, 80, q);
+  ASSERT_TRUE(udp.ok()) << udp.status();
+  EXPECT_EQ(udp->ok, 3) << "UDP replies come back as from the service address";
+  q.proto = Proto::kTcp;
+  auto v6 = QueryNames(*topo_, topo_->node_ns(), kClusterIp6, 80, q);
+  ASSERT_TRUE(v6.ok()) << v6.status();
+  EXPECT_EQ(v6->ok, 3);
+  auto empty = QueryNames(*topo_, topo_->node_ns(), kEmptyClusterIp, 80, q);
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ(empty->errors["refused"], 3) << "connect() to a service without endpoints is refused";
 }
 
 TEST_F(AgentXdpTest, AServiceWithoutEndpointsRefusesAtOnce) {

@@ -10,8 +10,13 @@ namespace {
 // The client exits 1 when something it measured failed; its report says what.
 // Anything else (no report, usage errors) is an error here.
 absl::StatusOr<YAML::Node> RunClient(const Topology& topo, absl::string_view ns,
-                                     std::vector<std::string> args, Millis timeout) {
+                                     std::vector<std::string> args, Millis timeout,
+                                     const std::string& cgroup = "") {
   args.insert(args.begin(), {TestServerPath(), "client"});
+  if (!cgroup.empty()) {
+    // Join the cgroup first, so that its socket programs see the client.
+    args.insert(args.begin(), {"sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec \"$@\"", cgroup});
+  }
   absl::StatusOr<CommandResult> r = topo.RunIn(ns, args, {.timeout = timeout});
   if (!r.ok()) return r.status();
   if (r->exit_code != 0 && r->exit_code != 1) {
@@ -109,7 +114,8 @@ absl::StatusOr<NamesReport> QueryNames(const Topology& topo, absl::string_view n
                                    absl::StrCat(query.timeout_each.count())};
   if (query.peer) args.push_back("--peer");
   // Every attempt is bounded by timeout_each; the margin covers the start.
-  auto report = RunClient(topo, ns, args, query.timeout_each * query.count + Millis(5000));
+  auto report =
+      RunClient(topo, ns, args, query.timeout_each * query.count + Millis(5000), query.cgroup);
   if (!report.ok()) return report.status();
   return Convert(*report, &ToNames);
 }

@@ -44,6 +44,7 @@ struct NamesQuery {
   int count = 1;
   bool peer = false;
   Millis timeout_each{1000};
+  std::string cgroup;  // a cgroup v2 directory to run the client in ("" = the caller's)
 };
 
 // `client names` from `ns` to addr:port: a new connection (or UDP socket) per

@@ -25,12 +25,14 @@ const char kAgentUsage[] =
     "usage: sluice agent --objects FILE [--node-name NAME] [--devices IF[,IF]]\n"
     "                    [--local-devices IF[,IF]] [--node-ip IP[,IP]]\n"
     "                    [--pin-root DIR] [--poll-interval-ms MS] [--netns NAME]\n"
-    "                    [--ready-fd FD]\n"
+    "                    [--cgroup DIR] [--ready-fd FD]\n"
     "  Programs the BPF datapath of this network namespace from a file of\n"
     "  Services and EndpointSlices and follows its changes. XDP goes on\n"
     "  --devices (default: every interface with an address but lo) for traffic\n"
     "  from outside the node, and on --local-devices (pods' veths) for traffic\n"
-    "  from pods. Maps and links are pinned under --pin-root/NODE (default\n"
+    "  from pods. --cgroup (a cgroup v2 directory) gets the socket programs:\n"
+    "  its processes reach services by socket load balancing (ClusterIP from\n"
+    "  the node itself). Maps and links are pinned under --pin-root/NODE (default\n"
     "  /sys/fs/bpf/sluice): SIGTERM and kill -9 leave the datapath working and a\n"
     "  restarted agent adopts it. `sluice cleanup` removes it. --netns runs the\n"
     "  agent in a named network namespace (a node of `sluice up` or of a test)\n"
@@ -83,7 +85,7 @@ std::vector<IpAddress> BackendAddresses(const Engine& engine) {
 absl::Status RunAgentCommand(const std::vector<std::string>& args) {
   auto flags =
       ParseFlags(args, {"--objects", "--node-name", "--devices", "--local-devices", "--node-ip",
-                        "--pin-root", "--poll-interval-ms", "--netns", "--ready-fd"});
+                        "--pin-root", "--poll-interval-ms", "--netns", "--ready-fd", "--cgroup"});
   if (!flags.ok())
     return absl::InvalidArgumentError(absl::StrCat(flags.status().message(), "\n", kAgentUsage));
   if (!flags->Has("--objects"))
@@ -133,6 +135,8 @@ absl::Status RunAgentCommand(const std::vector<std::string>& args) {
     if (auto s = AttachXdp(**engine, LB_HOOK_EXTERNAL, dev, pin_dir); !s.ok()) return s;
   for (const std::string& dev : local_devices)
     if (auto s = AttachXdp(**engine, LB_HOOK_LOCAL, dev, pin_dir); !s.ok()) return s;
+  if (flags->Has("--cgroup"))
+    if (auto s = AttachCgroup(**engine, flags->Get("--cgroup"), pin_dir); !s.ok()) return s;
   std::cerr << "sluice agent: node " << node_name << ", XDP on " << absl::StrJoin(devices, ",")
             << (local_devices.empty() ? "" : " (pods: " + absl::StrJoin(local_devices, ",") + ")")
             << "; " << agent.stats().services << " service ports, " << agent.stats().frontends

@@ -1,0 +1,53 @@
+/* The map half of the packet core's access layer (dataplane/core/lb_env.h),
+ * the same for every BPF program; include after defining struct lb_ctx. */
+#ifndef SLUICE_BPF_LB_ENV_MAPS_H_
+#define SLUICE_BPF_LB_ENV_MAPS_H_
+
+#include <bpf/bpf_endian.h>
+
+#include "bpf/lb_maps.h"
+
+/* Added to the kernel clock; tests move time forward with it. */
+volatile __u64 lb_clock_offset_ns = 0;
+
+static __always_inline const struct lb_config* lb_map_config(struct lb_ctx* c) {
+  __u32 k = 0;
+  return bpf_map_lookup_elem(&lb_config, &k);
+}
+#define lb_map_frontend(c, k) ((struct lb_frontend_value*)bpf_map_lookup_elem(&lb_frontends, k))
+#define lb_map_is_node_addr(c, k) (bpf_map_lookup_elem(&lb_node_addrs, k) != 0)
+static __always_inline struct lb_service* lb_map_service(struct lb_ctx* c, __u32 id) {
+  return bpf_map_lookup_elem(&lb_services, &id);
+}
+#define lb_map_table_slot(c, k) ((__u32*)bpf_map_lookup_elem(&lb_tables, k))
+static __always_inline struct lb_backend* lb_map_backend(struct lb_ctx* c, __u32 id) {
+  return bpf_map_lookup_elem(&lb_backends, &id);
+}
+static __always_inline int lb_map_backend_alive(struct lb_ctx* c, __u32 id) {
+  __u32* v = bpf_map_lookup_elem(&lb_backend_alive, &id);
+  return v && *v;
+}
+static __always_inline int lb_map_port_used(struct lb_ctx* c, __be16 port) {
+  __u32 k = bpf_ntohs(port);
+  __u32* v = bpf_map_lookup_elem(&lb_ports, &k);
+  return v && *v;
+}
+#define lb_map_affinity(c, k) ((struct lb_affinity_value*)bpf_map_lookup_elem(&lb_affinity, k))
+#define lb_map_affinity_update(c, k, v) bpf_map_update_elem(&lb_affinity, k, v, BPF_ANY)
+#define lb_map_ct(c, k) ((struct lb_ct_entry*)bpf_map_lookup_elem(&lb_ct, k))
+#define lb_map_ct_update(c, k, v, only_new) \
+  bpf_map_update_elem(&lb_ct, k, v, (only_new) ? BPF_NOEXIST : BPF_ANY)
+#define lb_map_frag(c, k) ((struct lb_frag_value*)bpf_map_lookup_elem(&lb_frags, k))
+#define lb_map_frag_update(c, k, v) bpf_map_update_elem(&lb_frags, k, v, BPF_ANY)
+static __always_inline __u32 lb_rr_next(struct lb_ctx* c, __u32 id) {
+  __u32* v = bpf_map_lookup_elem(&lb_rr, &id);
+  return v ? __sync_fetch_and_add(v, 1) : 0;
+}
+#define lb_now_ns(c) (bpf_ktime_get_ns() + lb_clock_offset_ns)
+#define lb_random(c) bpf_get_prandom_u32()
+static __always_inline void lb_count(struct lb_ctx* c, __u32 slot, __u32 bytes) {
+  __u64* v = bpf_map_lookup_elem(&lb_counters, &slot);
+  if (v) *v += 1;
+}
+
+#endif /* SLUICE_BPF_LB_ENV_MAPS_H_ */
