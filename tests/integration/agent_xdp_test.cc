@@ -264,6 +264,96 @@ TEST_F(AgentXdpTest, ClusterIpFromTheNodeItselfBySocketLoadBalancing) {
   EXPECT_EQ(empty->errors["refused"], 3) << "connect() to a service without endpoints is refused";
 }
 
+// Services beyond "web" for the tests below: a LoadBalancer with an ingress IP
+// and an external IP, a sticky one, one with a terminating endpoint.
+std::string MoreObjects(const Topology& t, const std::string& sticky_timeout = "2",
+                        bool first_ready = true) {
+  auto slice = [&](const std::string& svc, const std::string& endpoints) {
+    return absl::StrCat(
+        "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: ", svc,
+        "-1, namespace: default, labels: {kubernetes.io/service-name: ", svc,
+        "}}\naddressType: IPv4\nendpoints:\n", endpoints, "ports: [{port: ", kTestPort,
+        ", protocol: TCP}]\n");
+  };
+  auto ep = [&](int i, const std::string& conditions) {
+    return absl::StrCat("- {addresses: [\"", t.backend(i).leaf.v4, "\"], conditions: ", conditions,
+                        "}\n");
+  };
+  std::string all = ep(0, "{ready: true}") + ep(1, "{ready: true}") + ep(2, "{ready: true}");
+  return absl::StrCat(
+      "---\napiVersion: v1\nkind: Service\nmetadata: {name: lb, namespace: default}\n"
+      "spec:\n  type: LoadBalancer\n  clusterIP: 10.96.0.20\n  externalIPs: [192.0.2.50]\n"
+      "  ports: [{port: 80, targetPort: ",
+      kTestPort,
+      ", nodePort: 30081, protocol: TCP}]\n"
+      "status: {loadBalancer: {ingress: [{ip: 198.51.100.20}]}}\n",
+      slice("lb", all),
+      "---\napiVersion: v1\nkind: Service\nmetadata: {name: sticky, namespace: default, "
+      "annotations: {sluice.dev/lb-algorithm: round-robin}}\n"
+      "spec:\n  clusterIP: 10.96.0.21\n  sessionAffinity: ClientIP\n"
+      "  sessionAffinityConfig: {clientIP: {timeoutSeconds: ",
+      sticky_timeout,
+      "}}\n"
+      "  ports: [{port: 80, targetPort: ",
+      kTestPort, ", protocol: TCP}]\n", slice("sticky", all),
+      "---\napiVersion: v1\nkind: Service\nmetadata: {name: draining, namespace: default}\n"
+      "spec:\n  clusterIP: 10.96.0.22\n  ports: [{port: 80, targetPort: ",
+      kTestPort, ", protocol: TCP}]\n",
+      slice("draining", ep(0, first_ready ? "{ready: true}" : "{ready: false, serving: false}") +
+                            ep(1, "{ready: false, serving: true, terminating: true}")),
+      "---\napiVersion: v1\nkind: Service\nmetadata: {name: self, namespace: default}\n"
+      "spec:\n  clusterIP: 10.96.0.23\n  ports: [{port: 80, targetPort: ",
+      kTestPort, ", protocol: TCP}]\n", slice("self", ep(0, "{ready: true}")));
+}
+
+TEST_F(AgentXdpTest, LoadBalancerIpAndExternalIpFromOutside) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}) + MoreObjects(*topo_));
+  ASSERT_GT(StartAgent(), 0);
+  NamesReport lb = Query(topo_->client_ns(), "198.51.100.20", 80, 6);
+  EXPECT_EQ(lb.ok, 6) << Dump();
+  NamesReport ext = Query(topo_->client_ns(), "192.0.2.50", 80, 6);
+  EXPECT_EQ(ext.ok, 6);
+  NamesReport np = Query(topo_->client_ns(), topo_->external().node.v4, 30081, 3);
+  EXPECT_EQ(np.ok, 3);
+}
+
+TEST_F(AgentXdpTest, ClientIpAffinitySticksUntilItsTimeout) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}) + MoreObjects(*topo_, "2"));
+  ASSERT_GT(StartAgent(), 0);
+  NamesReport first = Query(topo_->pod_ns(), "10.96.0.21", 80, 6);
+  ASSERT_EQ(first.ok, 6);
+  EXPECT_EQ(first.counts.size(), 1u) << "every connection of the client goes to one backend";
+  std::this_thread::sleep_for(2500ms);
+  NamesReport later = Query(topo_->pod_ns(), "10.96.0.21", 80, 3);
+  ASSERT_EQ(later.ok, 3);
+  EXPECT_EQ(later.counts.size(), 1u);
+  EXPECT_NE(later.counts.begin()->first, first.counts.begin()->first)
+      << "after the timeout the client is balanced anew (round-robin moves on)";
+}
+
+TEST_F(AgentXdpTest, TerminatingEndpointsServeOnlyWhenNoReadyOneRemains) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}) + MoreObjects(*topo_, "2", /*first_ready=*/true));
+  ASSERT_GT(StartAgent(), 0);
+  EXPECT_EQ(Query(topo_->pod_ns(), "10.96.0.22", 80, 4).counts,
+            (std::map<std::string, int64_t>{{"be0", 4}}));
+  WriteObjects(Objects(*topo_, {0, 1, 2}) + MoreObjects(*topo_, "2", /*first_ready=*/false));
+  EXPECT_TRUE(Eventually([&] {
+    return Query(topo_->pod_ns(), "10.96.0.22", 80, 4).counts ==
+           std::map<std::string, int64_t>{{"be1", 4}};
+  })) << "with no ready endpoint, the serving terminating one takes new connections";
+}
+
+TEST_F(AgentXdpTest, APodReachesItselfThroughItsService) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}) + MoreObjects(*topo_));
+  ASSERT_GT(StartAgent(), 0);
+  // be0 is the only endpoint of "self"; its packets come back to it from the
+  // node's address (hairpin masquerade), so its replies return through the node.
+  NamesReport r = Query(topo_->backend_ns(0), "10.96.0.23", 80, 3, Proto::kTcp, /*peer=*/true);
+  EXPECT_EQ(r.counts, (std::map<std::string, int64_t>{{"be0", 3}})) << Dump();
+  ASSERT_FALSE(r.peers.empty());
+  EXPECT_EQ(r.peers[0].substr(0, r.peers[0].rfind(' ')), topo_->external().node.v4);
+}
+
 TEST_F(AgentXdpTest, AServiceWithoutEndpointsRefusesAtOnce) {
   WriteObjects(Objects(*topo_, {0, 1, 2}));
   ASSERT_GT(StartAgent(), 0);
