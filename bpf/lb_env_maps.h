@@ -19,7 +19,13 @@ static __always_inline const struct lb_config* lb_map_config(struct lb_ctx* c) {
 static __always_inline struct lb_service* lb_map_service(struct lb_ctx* c, __u32 id) {
   return bpf_map_lookup_elem(&lb_services, &id);
 }
-#define lb_map_table_slot(c, k) ((__u32*)bpf_map_lookup_elem(&lb_tables, k))
+static __always_inline __u32* lb_map_table_slot(struct lb_ctx* c, const struct lb_table_key* k) {
+  struct lb_table_ref r = {.service_id = k->service_id, .gen = k->gen, .scope = k->scope, .pad = 0};
+  void* table = bpf_map_lookup_elem(&lb_tables, &r);
+  if (!table) return 0;
+  __u32 index = k->index;
+  return bpf_map_lookup_elem(table, &index);
+}
 static __always_inline struct lb_backend* lb_map_backend(struct lb_ctx* c, __u32 id) {
   return bpf_map_lookup_elem(&lb_backends, &id);
 }

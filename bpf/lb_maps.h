@@ -19,9 +19,6 @@
 #ifndef LB_MAX_BACKENDS
 #define LB_MAX_BACKENDS 1048576
 #endif
-#ifndef LB_MAX_TABLE_SLOTS
-#define LB_MAX_TABLE_SLOTS 4194304
-#endif
 #ifndef LB_MAX_CT
 #define LB_MAX_CT 262144
 #endif
@@ -63,13 +60,23 @@ struct {
   __type(value, struct lb_service);
 } lb_services SEC(".maps");
 
-/* Backend tables, allocated on demand (a Maglev table has M slots). */
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, LB_MAX_TABLE_SLOTS);
-  __uint(map_flags, BPF_F_NO_PREALLOC);
-  __type(key, struct lb_table_key);
+/* Backend tables: one array per (service, generation, scope), of the table's
+ * size (a Maglev table has M slots), in a hash of maps. An array slot is one
+ * direct load where a hash of every table's slots cost a cache miss or two. */
+struct lb_table_array {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1); /* the template; each table has its own size */
+  __uint(map_flags, BPF_F_INNER_MAP);
+  __type(key, __u32);
   __type(value, __u32);
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+  __uint(max_entries, 4 * LB_MAX_SERVICES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct lb_table_ref);
+  __array(values, struct lb_table_array);
 } lb_tables SEC(".maps");
 
 struct {

@@ -103,6 +103,15 @@ struct lb_table_key {
   __u32 index;
 };
 
+/* In BPF, each table is an array of its own (a Maglev table of M slots),
+ * found by this key in a hash of maps; replacing the entry swaps a table. */
+struct lb_table_ref {
+  __u32 service_id;
+  __u8 gen;
+  __u8 scope;
+  __u16 pad;
+};
+
 #define LB_BE_F_LOCAL (1u << 0)       /* endpoint runs on this node */
 #define LB_BE_F_TERMINATING (1u << 1) /* endpoint is terminating (kept for old flows) */
 /* The backend is in the service's current cluster-wide / node-local table:

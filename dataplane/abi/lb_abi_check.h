@@ -14,6 +14,7 @@ static_assert(offsetof(struct lb_frontend_key, port) == 16);
 static_assert(sizeof(struct lb_frontend_value) == 8);
 static_assert(sizeof(struct lb_service) == 16);
 static_assert(sizeof(struct lb_table_key) == 12);
+static_assert(sizeof(struct lb_table_ref) == 8);
 static_assert(sizeof(struct lb_backend) == 24);
 static_assert(offsetof(struct lb_backend, service_id) == 20);
 static_assert(sizeof(struct lb_service_name) == LB_SERVICE_NAME_LEN);

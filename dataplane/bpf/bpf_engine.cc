@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -48,9 +49,15 @@ absl::Status ClearHash(bpf_map* map) {
     first = false;
     int err = rc < 0 ? (rc == -1 ? errno : -rc) : 0;
     if (err == ENOENT) return absl::OkStatus();  // the last batch (count may be > 0)
+    if (err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP) break;  // no batch ops: one by one
     if (err) return Errno(absl::StrCat("clearing ", bpf_map__name(map)), err);
     in = out;
   }
+  std::vector<uint8_t> key(ksize), next(ksize);
+  while (bpf_map_get_next_key(Fd(map), nullptr, next.data()) == 0)
+    if (bpf_map_delete_elem(Fd(map), next.data()) != 0)
+      return Errno(absl::StrCat("clearing ", bpf_map__name(map)), errno);
+  return absl::OkStatus();
 }
 
 // Zeroes every slot of an array map, in one batched update (per-CPU arrays
@@ -204,63 +211,52 @@ absl::Status BpfEngine::UpsertService(uint32_t id, const lb_service& service,
                                       const ServiceTables& tables) {
   if (id == 0 || id >= LB_MAX_IDS)
     return absl::InvalidArgumentError(absl::StrCat("service id ", id));
-  Tables& t = tables_[id];
   for (int scope = 0; scope < LB_SCOPE_COUNT; ++scope) {
     const std::vector<uint32_t>& slots = tables[scope];
     if (slots.size() != service.table_size[scope])
       return absl::InvalidArgumentError("table size does not match the service value");
-    if (slots.empty()) continue;
-    std::vector<lb_table_key> keys(slots.size());
-    for (uint32_t i = 0; i < slots.size(); ++i) {
-      keys[i] = lb_table_key{};
-      keys[i].service_id = id;
-      keys[i].gen = service.gen;
-      keys[i].scope = static_cast<uint8_t>(scope);
-      keys[i].index = i;
+    lb_table_ref ref{};
+    ref.service_id = id;
+    ref.gen = service.gen;
+    ref.scope = static_cast<uint8_t>(scope);
+    if (slots.empty()) {
+      bpf_map_delete_elem(Fd(skel_->maps.lb_tables), &ref);
+      continue;
     }
-    // One batched update per table: a Maglev table is thousands of slots.
+    // A new array of the table's size, filled in one batch, then put in place.
+    LIBBPF_OPTS(bpf_map_create_opts, create, .map_flags = BPF_F_INNER_MAP);
+    int table = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_table", sizeof(uint32_t), sizeof(uint32_t),
+                               static_cast<uint32_t>(slots.size()), &create);
+    if (table < 0)
+      return Errno(absl::StrCat("creating a table of ", slots.size(), " slots"), errno);
+    std::vector<uint32_t> keys(slots.size());
+    for (uint32_t i = 0; i < keys.size(); ++i) keys[i] = i;
     uint32_t count = static_cast<uint32_t>(keys.size());
     LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
-    if (auto s = Check(bpf_map_update_batch(Fd(skel_->maps.lb_tables), keys.data(), slots.data(),
-                                            &count, &opts),
-                       "lb_tables");
-        !s.ok())
-      return s;
-    uint32_t& written = t.written[service.gen & 1][scope];
-    written = std::max(written, static_cast<uint32_t>(slots.size()));
+    absl::Status s = Check(bpf_map_update_batch(table, keys.data(), slots.data(), &count, &opts),
+                           "filling a table");
+    if (s.ok())
+      s = Check(bpf_map_update_elem(Fd(skel_->maps.lb_tables), &ref, &table, BPF_ANY), "lb_tables");
+    close(table);  // the hash of maps holds it now
+    if (!s.ok()) return s;
   }
   // The switch: one update of the service value names the new generation.
-  if (auto s = Check(bpf_map_update_elem(Fd(skel_->maps.lb_services), &id, &service, BPF_ANY),
-                     "lb_services");
-      !s.ok())
-    return s;
-  t.gen = service.gen;
-  return absl::OkStatus();
-}
-
-absl::Status BpfEngine::DeleteTableSlots(uint32_t id, uint8_t gen, uint8_t scope, uint32_t from,
-                                         uint32_t to) {
-  for (uint32_t i = from; i < to; ++i) {
-    lb_table_key k{};
-    k.service_id = id;
-    k.gen = gen;
-    k.scope = scope;
-    k.index = i;
-    bpf_map_delete_elem(Fd(skel_->maps.lb_tables), &k);
-  }
-  return absl::OkStatus();
+  return Check(bpf_map_update_elem(Fd(skel_->maps.lb_services), &id, &service, BPF_ANY),
+               "lb_services");
 }
 
 absl::Status BpfEngine::DeleteService(uint32_t id) {
   bpf_map_delete_elem(Fd(skel_->maps.lb_service_names), &id);
   if (auto s = Check(bpf_map_delete_elem(Fd(skel_->maps.lb_services), &id), "lb_services"); !s.ok())
     return s;
-  auto it = tables_.find(id);
-  if (it != tables_.end()) {
-    for (uint8_t gen = 0; gen < 2; ++gen)
-      for (uint8_t scope = 0; scope < LB_SCOPE_COUNT; ++scope)
-        (void)DeleteTableSlots(id, gen, scope, 0, it->second.written[gen][scope]);
-    tables_.erase(it);
+  for (uint8_t gen = 0; gen < 2; ++gen) {
+    for (uint8_t scope = 0; scope < LB_SCOPE_COUNT; ++scope) {
+      lb_table_ref ref{};
+      ref.service_id = id;
+      ref.gen = gen;
+      ref.scope = scope;
+      bpf_map_delete_elem(Fd(skel_->maps.lb_tables), &ref);
+    }
   }
   uint32_t zero = 0;
   bpf_map_update_elem(Fd(skel_->maps.lb_rr), &id, &zero, BPF_ANY);
@@ -348,7 +344,6 @@ absl::Status BpfEngine::ResetMaps() {
   for (bpf_map* m : {skel_->maps.lb_config, skel_->maps.lb_rr, skel_->maps.lb_counters,
                      skel_->maps.lb_ports, skel_->maps.lb_backend_alive})
     if (auto s = ClearArray(m, ncpus_); !s.ok()) return s;
-  tables_.clear();
   port_refs_.clear();
   skel_->bss->lb_clock_offset_ns = 0;
   sock_->bss->lb_clock_offset_ns = 0;

@@ -73,18 +73,10 @@ class BpfEngine : public Engine {
  private:
   BpfEngine() = default;
   MapFds Fds() const;
-  struct Tables {
-    uint8_t gen = 0;
-    // Largest table written per generation and scope, to delete on removal.
-    std::array<std::array<uint32_t, LB_SCOPE_COUNT>, 2> written{};
-  };
-  absl::Status DeleteTableSlots(uint32_t id, uint8_t gen, uint8_t scope, uint32_t from,
-                                uint32_t to);
 
   lb_xdp* skel_ = nullptr;
   lb_sock* sock_ = nullptr;  // shares skel_'s maps
   int ncpus_ = 1;
-  std::map<uint32_t, Tables> tables_;
   std::map<uint16_t, int> port_refs_;  // frontends per destination port: lb_ports
   absl::Status SetPortUsed(uint16_t port, bool used);
   absl::Status SetBackendAlive(uint32_t id, bool alive);

@@ -71,14 +71,16 @@ std::vector<std::pair<lb_ct_key, lb_ct_entry>> ReadConntrack(
 std::vector<uint32_t> ReadTable(const MapFds& m, uint32_t service_id, uint8_t gen, uint8_t scope,
                                 uint32_t size) {
   std::vector<uint32_t> out(size, 0);
-  for (uint32_t i = 0; i < size; ++i) {
-    lb_table_key k{};
-    k.service_id = service_id;
-    k.gen = gen;
-    k.scope = scope;
-    k.index = i;
-    bpf_map_lookup_elem(m.tables, &k, &out[i]);
-  }
+  lb_table_ref ref{};
+  ref.service_id = service_id;
+  ref.gen = gen;
+  ref.scope = scope;
+  uint32_t table_id = 0;
+  if (bpf_map_lookup_elem(m.tables, &ref, &table_id) != 0) return out;
+  int table = bpf_map_get_fd_by_id(table_id);
+  if (table < 0) return out;
+  for (uint32_t i = 0; i < size; ++i) bpf_map_lookup_elem(table, &i, &out[i]);
+  close(table);
   return out;
 }
 
