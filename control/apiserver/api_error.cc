@@ -119,9 +119,9 @@ absl::Status MethodNotAllowedError(absl::string_view message) {
 absl::Status UnsupportedMediaTypeError(absl::string_view content_type) {
   return Make(415, "UnsupportedMediaType",
               absl::StrCat("the body of the request was in an unknown format - accepted media "
-                           "types include: application/json-patch+json, "
-                           "application/merge-patch+json, application/strategic-merge-patch+json; "
-                           "got \"",
+                           "types include: application/json, application/yaml, "
+                           "application/json-patch+json, application/merge-patch+json, "
+                           "application/strategic-merge-patch+json; got \"",
                            content_type, "\""),
               std::nullopt);
 }

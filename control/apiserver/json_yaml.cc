@@ -100,6 +100,7 @@ absl::StatusOr<json> YamlTextToJson(absl::string_view text) {
 
 absl::StatusOr<json> ParseBody(absl::string_view body, absl::string_view content_type) {
   json value;
+  if (absl::StrContains(content_type, "protobuf")) return UnsupportedMediaTypeError(content_type);
   if (absl::StrContains(content_type, "yaml")) {
     auto parsed = YamlTextToJson(body);
     if (!parsed.ok()) return parsed.status();

@@ -1,5 +1,7 @@
 #include "control/apiserver/resource_handler.h"
 
+#include <optional>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -171,6 +173,11 @@ absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json obje
   meta["creationTimestamp"] = FormatTimestamp(clock_());
   SLUICE_RETURN_IF_ERROR(Admit(path, object, nullptr));
   if (type.namespaced) SLUICE_RETURN_IF_ERROR(CheckNamespaceExists(path.ns));
+  std::optional<absl::MutexLock> allocating;
+  if (type.allocate) {
+    allocating.emplace(&allocate_mu_);
+    SLUICE_RETURN_IF_ERROR(type.allocate(object, *store_));
+  }
   // A generated name may collide; Kubernetes retries it the same way.
   for (int attempt = 0;; ++attempt) {
     std::string name = meta["name"];

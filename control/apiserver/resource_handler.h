@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "control/apiserver/http_types.h"
 #include "control/apiserver/resource_type.h"
@@ -67,6 +68,9 @@ class ResourceHandler {
   absl::StatusOr<store::KeyValue> GetKv(const ResourcePath& path);
 
   store::Store* store_;
+  // Serializes allocation with the create that records it, so two creates
+  // never take the same address (one process serves a SQLite store).
+  absl::Mutex allocate_mu_;
   const ResourceRegistry* registry_;
   std::function<absl::Time()> clock_;
 };

@@ -1,5 +1,6 @@
 // core/v1 Service: Kubernetes' defaults, the validation control/k8s already
 // does for the dataplane, the immutable clusterIP, and kubectl's columns.
+#include <set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -129,6 +130,34 @@ std::string Selector(const json& o) {
   return absl::StrJoin(parts, ",");
 }
 
+// 10.96.0.0/16 as kube-apiserver's default --service-cluster-ip-range; .1 is
+// the kubernetes Service's. A scan of the stored Services stands in for the
+// allocator of the controllers issue (bitmap in the store, IPv6, ranges).
+absl::Status AllocateClusterIp(json& o, store::Store& store) {
+  json& spec = ObjectField(o, "spec");
+  if (spec.value("type", "") == "ExternalName") return absl::OkStatus();
+  if (spec.contains("clusterIP") && spec["clusterIP"].is_string() &&
+      !spec["clusterIP"].get<std::string>().empty())
+    return absl::OkStatus();
+  auto services = store.List({.prefix = "/registry/services/"});
+  if (!services.ok()) return services.status();
+  std::set<std::string> used;
+  for (const store::KeyValue& kv : services->kvs) {
+    json s = json::parse(kv.value, nullptr, false);
+    if (!s.is_discarded()) used.insert(StringAt(s, "/spec/clusterIP", ""));
+  }
+  for (int i = 10; i < 65535; ++i) {
+    std::string ip = absl::StrCat("10.96.", i / 256, ".", i % 256);
+    if (i % 256 == 0 || i % 256 == 255 || used.contains(ip)) continue;
+    spec["clusterIP"] = ip;
+    spec["clusterIPs"] = json::array({ip});
+    spec["ipFamilies"] = json::array({"IPv4"});
+    spec["ipFamilyPolicy"] = "SingleStack";
+    return absl::OkStatus();
+  }
+  return absl::ResourceExhaustedError("no free cluster IP in 10.96.0.0/16");
+}
+
 }  // namespace
 
 ResourceType ServiceResource() {
@@ -142,6 +171,7 @@ ResourceType ServiceResource() {
                  .categories = {"all"}};
   t.apply_defaults = DefaultService;
   t.has_status = true;
+  t.allocate = AllocateClusterIp;
   t.carry_over = [](json& o, const json& old) {
     // Clients that did not set clusterIP (kubectl apply of a hand-written file)
     // keep the allocated one, as pkg/registry/core/service does.

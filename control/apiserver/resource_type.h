@@ -11,6 +11,7 @@
 
 #include "absl/strings/string_view.h"
 #include "control/apiserver/api_error.h"
+#include "control/store/store.h"
 #include "nlohmann/json.hpp"
 
 namespace sluice::apiserver {
@@ -46,6 +47,9 @@ struct ResourceType {
   // On update: carries over what the client may leave out but the server set
   // (a Service's clusterIP). Optional.
   std::function<void(nlohmann::json& object, const nlohmann::json& old)> carry_over;
+  // On create, after validation: assigns what the server allocates (a
+  // Service's clusterIP). Calls are serialized by the handler. Optional.
+  std::function<absl::Status(nlohmann::json& object, store::Store& store)> allocate;
   // Columns after NAME (which every table has) and before AGE.
   std::vector<TableColumn> columns;
 
