@@ -30,6 +30,7 @@ class StreamChunkWriter : public ChunkWriter {
 
   bool Write(absl::string_view data) override {
     if (failed_) return false;
+    if (data.empty()) return true;  // an empty chunk would end the response
     beast::error_code ec;
     asio::write(stream_, http::make_chunk(asio::buffer(data.data(), data.size())), ec);
     failed_ = static_cast<bool>(ec);
