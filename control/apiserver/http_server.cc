@@ -84,6 +84,19 @@ bool WriteSimple(Stream& stream, unsigned version, bool keep_alive, int status,
   return !ec;
 }
 
+// Closing with unread input makes the kernel send a reset, which can destroy
+// the answer before the client reads it (a client still sending a body too
+// large for us). So: stop sending, then read and discard a bounded amount.
+template <typename Stream>
+void DrainBeforeClose(Stream& stream, int fd) {
+  ::shutdown(fd, SHUT_WR);
+  char buf[64 * 1024];
+  size_t drained = 0;
+  beast::error_code ec;
+  while (!ec && drained < 4 * kMaxRequestBodyBytes)
+    drained += stream.read_some(asio::buffer(buf, sizeof(buf)), ec);
+}
+
 // One connection: requests in order until the client closes or errs.
 template <typename Stream>
 void ServeConnection(Stream& stream, int fd, const HttpHandler& handler) {
@@ -98,6 +111,7 @@ void ServeConnection(Stream& stream, int fd, const HttpHandler& handler) {
                   R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",)"
                   R"("message":"the request body is larger than 3 MiB",)"
                   R"("reason":"RequestEntityTooLarge","code":413})");
+      DrainBeforeClose(stream, fd);
       return;
     }
     if (ec) return;  // closed, timed out or not HTTP: nothing to answer

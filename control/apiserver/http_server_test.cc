@@ -30,9 +30,10 @@ class Client {
     req.set(http::field::content_type, "application/json");
     req.body() = std::move(body);
     req.prepare_payload();
-    http::write(socket_, req);
+    beast::error_code ec;
+    http::write(socket_, req, ec);  // the server may answer before it reads the body
     http::response<http::string_body> res;
-    http::read(socket_, buffer_, res);
+    http::read(socket_, buffer_, res, ec);
     return res;
   }
 
