@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential meson ninja-build pkg-config python3
   clang llvm libclang-rt-14-dev clang-format
-  libabsl-dev libyaml-cpp-dev libpcap-dev nlohmann-json3-dev libsqlite3-dev
+  libabsl-dev libyaml-cpp-dev libpcap-dev nlohmann-json3-dev libsqlite3-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libbpf-dev bpftool linux-libc-dev
   iproute2 tcpdump ethtool iputils-ping

@@ -5,6 +5,7 @@
 
 #include "tools/sluice/agent_command.h"
 #include "tools/sluice/replay.h"
+#include "tools/sluice/server_command.h"
 
 namespace {
 
@@ -16,6 +17,7 @@ constexpr char kHelp[] =
     "           Kubernetes Services and EndpointSlices; write what it forwards\n"
     "  agent    program this node's BPF datapath from a file of those objects\n"
     "  cleanup  remove the datapath `sluice agent` left in place\n"
+    "  server   serve the Kubernetes API from a local store (kubectl works)\n"
     "  version  print the version\n"
     "\n"
     "run 'sluice COMMAND --help' for a command's flags\n";
@@ -55,6 +57,18 @@ int main(int argc, char** argv) {
     auto s = agent ? sluice::RunAgentCommand(args) : sluice::RunCleanupCommand(args);
     if (!s.ok()) {
       std::cerr << "sluice " << cmd << ": " << s.message() << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  if (cmd == "server") {
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+      std::cout << sluice::kServerUsage << "\n";
+      return 0;
+    }
+    auto s = sluice::RunServerCommand(args);
+    if (!s.ok()) {
+      std::cerr << "sluice server: " << s.message() << "\n";
       return 1;
     }
     return 0;

@@ -1,0 +1,46 @@
+// HTTP/1.1 over Boost.Beast: an acceptor thread and a thread per connection,
+// with keep-alive and chunked streaming for watches. Every request goes to one
+// HttpHandler. Bodies over the limit get 413 before they are read whole.
+//
+// TLS slots in at the connection: the session code is written against a
+// stream type (plain tcp::socket today; ssl::stream<tcp::socket> next).
+#ifndef SLUICE_CONTROL_APISERVER_HTTP_SERVER_H_
+#define SLUICE_CONTROL_APISERVER_HTTP_SERVER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "control/apiserver/http_types.h"
+
+namespace sluice::apiserver {
+
+inline constexpr size_t kMaxRequestBodyBytes = 3 * 1024 * 1024;
+
+class HttpServer {
+ public:
+  // Binds `address:port` (port 0 picks a free one) and starts serving.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const std::string& address,
+                                                           uint16_t port, HttpHandler handler);
+  ~HttpServer();
+
+  uint16_t port() const { return port_; }
+  // Stops accepting, closes every connection (ending watches) and joins.
+  void Stop();
+
+ private:
+  struct Impl;
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace sluice::apiserver
+
+#endif  // SLUICE_CONTROL_APISERVER_HTTP_SERVER_H_

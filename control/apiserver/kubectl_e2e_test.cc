@@ -1,0 +1,287 @@
+// The real kubectl against `sluice server`: a server on a free loopback port
+// with a fresh data directory and a generated kubeconfig; every kubectl run is
+// bounded by timeout(1), and its exit code and output are both checked.
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+using ::testing::HasSubstr;
+
+struct Result {
+  int code = -1;
+  std::string output;  // stdout and stderr
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+// Starts `sh -c command` in its own process group, output to `log`.
+pid_t Spawn(const std::string& command, const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
+    _exit(127);
+  }
+  return pid;
+}
+
+// Waits up to `seconds` for `pid`; kills its group if it is still running.
+int Reap(pid_t pid, int seconds) {
+  int status = 0;
+  for (int i = 0; i < seconds * 20; ++i) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(-pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return -1;
+}
+
+class KubectlTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    char tmpl[] = "/tmp/kubectl_e2e.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = new std::string(tmpl);
+    std::filesystem::create_directories(*dir_ + "/home");
+    // kubectl caches discovery under $HOME/.kube/cache; a fresh HOME keeps
+    // runs from seeing another server's documents.
+    setenv("HOME", (*dir_ + "/home").c_str(), 1);
+    setenv("KUBECONFIG", (*dir_ + "/kubeconfig").c_str(), 1);
+    const char* sluice = getenv("SLUICE_BINARY");
+    ASSERT_NE(sluice, nullptr) << "SLUICE_BINARY is not set";
+    server_ = Spawn(std::string("exec ") + sluice + " server --data-dir " + *dir_ +
+                        "/data --listen 127.0.0.1:0 --kubeconfig-out " + *dir_ + "/kubeconfig",
+                    *dir_ + "/server.log");
+    for (int i = 0; i < 200 && !std::filesystem::exists(*dir_ + "/kubeconfig"); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(std::filesystem::exists(*dir_ + "/kubeconfig")) << ReadFile(*dir_ + "/server.log");
+  }
+
+  static void TearDownTestSuite() {
+    if (server_ > 0) {
+      kill(server_, SIGTERM);
+      EXPECT_EQ(Reap(server_, 10), 0) << "sluice server did not stop cleanly";
+    }
+    std::filesystem::remove_all(*dir_);
+  }
+
+  void SetUp() override {
+    if (system("command -v kubectl >/dev/null 2>&1") != 0)
+      GTEST_SKIP() << "kubectl is not installed";
+  }
+
+  static Result Kubectl(const std::string& args) {
+    std::string log = *dir_ + "/kubectl.out";
+    pid_t pid = Spawn("exec timeout 30 kubectl " + args, log);
+    int code = Reap(pid, 40);
+    return {code, ReadFile(log)};
+  }
+
+  static std::string File(const std::string& name, const std::string& text) {
+    std::string path = *dir_ + "/" + name;
+    WriteFile(path, text);
+    return path;
+  }
+
+  static inline std::string* dir_ = nullptr;
+  static inline pid_t server_ = -1;
+};
+
+constexpr char kShop[] = R"(apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: shop
+  labels: {app: web}
+spec:
+  selector: {app: web}
+  clusterIP: 10.96.0.10
+  ports:
+  - name: http
+    port: 80
+    targetPort: 8080
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: web-abc
+  namespace: shop
+  labels: {kubernetes.io/service-name: web}
+addressType: IPv4
+ports:
+- name: http
+  port: 8080
+endpoints:
+- addresses: ["10.1.0.5"]
+  conditions: {ready: true}
+)";
+
+TEST_F(KubectlTest, CreateFromYamlThenGetAsTableJsonAndYaml) {
+  std::string file = File("shop.yaml", kShop);
+  Result created = Kubectl("create -f " + file);
+  ASSERT_EQ(created.code, 0) << created.output;
+  EXPECT_THAT(created.output, HasSubstr("namespace/shop created"));
+  EXPECT_THAT(created.output, HasSubstr("service/web created"));
+  EXPECT_THAT(created.output, HasSubstr("endpointslice.discovery.k8s.io/web-abc created"));
+
+  Result table = Kubectl("get svc -n shop");
+  ASSERT_EQ(table.code, 0) << table.output;
+  EXPECT_THAT(table.output, ::testing::MatchesRegex(
+                                "NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\\(S\\) +AGE\n"
+                                "web +ClusterIP +10\\.96\\.0\\.10 +<none> +80/TCP +[0-9]+s\n"));
+  Result wide = Kubectl("get svc web -n shop -o wide");
+  EXPECT_THAT(wide.output, HasSubstr("SELECTOR"));
+  EXPECT_THAT(wide.output, HasSubstr("app=web"));
+  Result slices = Kubectl("get endpointslices -n shop");
+  ASSERT_EQ(slices.code, 0) << slices.output;
+  EXPECT_THAT(slices.output, ::testing::ContainsRegex("web-abc +IPv4 +8080 +10\\.1\\.0\\.5"));
+  Result namespaces = Kubectl("get ns");
+  EXPECT_THAT(namespaces.output, ::testing::ContainsRegex("shop +Active"));
+
+  Result as_json = Kubectl("get svc web -n shop -o json");
+  ASSERT_EQ(as_json.code, 0) << as_json.output;
+  json svc = json::parse(as_json.output, nullptr, false);
+  ASSERT_FALSE(svc.is_discarded()) << as_json.output;
+  EXPECT_EQ(svc["spec"]["clusterIP"], "10.96.0.10");
+  EXPECT_EQ(svc["spec"]["ports"][0]["targetPort"], 8080);
+  EXPECT_EQ(svc["metadata"]["uid"].get<std::string>().size(), 36u);
+  Result as_yaml = Kubectl("get svc web -n shop -o yaml");
+  EXPECT_THAT(as_yaml.output, HasSubstr("clusterIP: 10.96.0.10"));
+  EXPECT_THAT(as_yaml.output, HasSubstr("kind: Service"));
+
+  Result again = Kubectl("create -f " + file);
+  EXPECT_EQ(again.code, 1);
+  EXPECT_THAT(again.output, HasSubstr("AlreadyExists"));
+}
+
+TEST_F(KubectlTest, ApplyCreatesThenConfiguresThenLeavesUnchanged) {
+  ASSERT_EQ(
+      Kubectl("create namespace apply-ns --dry-run=client -o yaml > " + *dir_ + "/ns.yaml").code,
+      0);
+  ASSERT_EQ(Kubectl("create -f " + *dir_ + "/ns.yaml").code, 0);
+  std::string svc = R"(apiVersion: v1
+kind: Service
+metadata:
+  name: api
+  namespace: apply-ns
+spec:
+  selector: {app: api}
+  ports:
+  - port: 80
+    targetPort: 8080
+)";
+  std::string file = File("api.yaml", svc);
+  Result first = Kubectl("apply -f " + file);
+  ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_THAT(first.output, HasSubstr("service/api created"));
+  File("api.yaml", std::regex_replace(svc, std::regex("8080"), "9090"));
+  Result second = Kubectl("apply -f " + file);
+  ASSERT_EQ(second.code, 0) << second.output;
+  EXPECT_THAT(second.output, HasSubstr("service/api configured"));
+  Result port = Kubectl("get svc api -n apply-ns -o jsonpath={.spec.ports[0].targetPort}");
+  EXPECT_EQ(port.output, "9090");
+  Result third = Kubectl("apply -f " + file);
+  EXPECT_THAT(third.output, HasSubstr("service/api unchanged"));
+  Result ip = Kubectl("get svc api -n apply-ns -o jsonpath={.spec.clusterIP}");
+  EXPECT_THAT(ip.output, ::testing::StartsWith("10.96."));
+}
+
+TEST_F(KubectlTest, MergePatchThenSelectByTheNewLabelThenDelete) {
+  std::string file = File("cfg.yaml",
+                          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n"
+                          "data:\n  a: \"1\"\n");
+  ASSERT_EQ(Kubectl("create -f " + file).code, 0);
+  Result patched = Kubectl(
+      R"(patch configmap cfg --type merge -p '{"metadata":{"labels":{"tier":"gold"}},"data":{"b":"2"}}')");
+  ASSERT_EQ(patched.code, 0) << patched.output;
+  EXPECT_THAT(patched.output, HasSubstr("configmap/cfg patched"));
+  Result selected = Kubectl("get configmaps -l tier=gold");
+  EXPECT_THAT(selected.output, ::testing::ContainsRegex("cfg +2 +"));
+  Result none = Kubectl("get configmaps -l tier=silver");
+  EXPECT_THAT(none.output, HasSubstr("No resources found"));
+  Result deleted = Kubectl("delete configmap cfg");
+  ASSERT_EQ(deleted.code, 0) << deleted.output;
+  EXPECT_THAT(deleted.output, HasSubstr("configmap \"cfg\" deleted"));
+  Result gone = Kubectl("get configmap cfg");
+  EXPECT_EQ(gone.code, 1);
+  EXPECT_THAT(gone.output, HasSubstr("NotFound"));
+}
+
+TEST_F(KubectlTest, InvalidServiceIsRejectedWithTheField) {
+  std::string file = File("bad.yaml",
+                          "apiVersion: v1\nkind: Service\nmetadata:\n  name: bad\n"
+                          "spec:\n  ports:\n  - port: 70000\n");
+  Result result = Kubectl("create -f " + file);
+  EXPECT_EQ(result.code, 1);
+  EXPECT_THAT(result.output, HasSubstr("is invalid"));
+  EXPECT_THAT(result.output, HasSubstr("spec.ports[0].port"));
+}
+
+TEST_F(KubectlTest, WatchSeesAddedModifiedAndDeleted) {
+  ASSERT_EQ(Kubectl("create -f " + File("wns.yaml",
+                                        "apiVersion: v1\nkind: Namespace\n"
+                                        "metadata:\n  name: watched\n"))
+                .code,
+            0);
+  std::string log = *dir_ + "/watch.out";
+  pid_t watcher = Spawn("exec timeout 15 kubectl get svc -n watched -w --output-watch-events", log);
+  // kubectl prints nothing for an empty namespace; give it time to list and
+  // open its watch before the first change.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  std::string svc =
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: w1\n  namespace: watched\n"
+      "spec:\n  ports:\n  - port: 80\n";
+  ASSERT_EQ(Kubectl("create -f " + File("w1.yaml", svc)).code, 0);
+  ASSERT_EQ(Kubectl("label svc w1 -n watched color=blue").code, 0);
+  ASSERT_EQ(Kubectl("delete svc w1 -n watched").code, 0);
+  std::string out;
+  for (int i = 0; i < 100; ++i) {
+    out = ReadFile(log);
+    if (out.find("DELETED") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(-watcher, SIGTERM);
+  Reap(watcher, 5);
+  EXPECT_THAT(out, ::testing::ContainsRegex("EVENT +NAME +TYPE +CLUSTER-IP"));
+  EXPECT_THAT(out, ::testing::ContainsRegex("ADDED +w1 +ClusterIP +10\\.96\\."));
+  EXPECT_THAT(out, ::testing::ContainsRegex("MODIFIED +w1 +ClusterIP"));
+  EXPECT_THAT(out, ::testing::ContainsRegex("DELETED +w1 +ClusterIP"));
+}
+
+}  // namespace

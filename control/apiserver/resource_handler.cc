@@ -1,0 +1,313 @@
+#include "control/apiserver/resource_handler.h"
+
+#include <optional>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "control/apiserver/api_error.h"
+#include "control/apiserver/object_meta.h"
+#include "control/apiserver/patch.h"
+#include "control/apiserver/selector.h"
+#include "control/status_macros.h"
+
+namespace sluice::apiserver {
+namespace {
+
+using json = nlohmann::json;
+
+// Patches without a resourceVersion precondition retry on a concurrent write,
+// as Kubernetes' GuaranteedUpdate does.
+constexpr int kPatchAttempts = 5;
+
+json& Metadata(json& object) {
+  if (!object.contains("metadata") || !object["metadata"].is_object())
+    object["metadata"] = json::object();
+  return object["metadata"];
+}
+
+std::string EncodeContinue(int64_t revision, const std::string& key) {
+  return absl::WebSafeBase64Escape(json({{"rv", revision}, {"start", key}}).dump());
+}
+
+absl::Status DecodeContinue(const std::string& token, int64_t* revision, std::string* key) {
+  std::string raw;
+  if (absl::WebSafeBase64Unescape(token, &raw)) {
+    json j = json::parse(raw, nullptr, false);
+    if (j.is_object() && j.contains("rv") && j["rv"].is_number_integer() && j.contains("start") &&
+        j["start"].is_string()) {
+      *revision = j["rv"].get<int64_t>();
+      *key = j["start"].get<std::string>();
+      return absl::OkStatus();
+    }
+  }
+  return BadRequestError("invalid continue token");
+}
+
+// The object with server-owned fields (resourceVersion) removed, for storage.
+std::string Encode(json object) {
+  Metadata(object).erase("resourceVersion");
+  return object.dump();
+}
+
+absl::Status CheckTypeMeta(const ResourceType& type, const json& object) {
+  std::string kind = object.value("kind", "");
+  std::string api_version = object.value("apiVersion", "");
+  if ((!kind.empty() && kind != type.kind) ||
+      (!api_version.empty() && api_version != type.ApiVersion()))
+    return BadRequestError(absl::StrCat("the object is a ", api_version, ", Kind=", kind,
+                                        "; this endpoint serves ", type.ApiVersion(),
+                                        ", Kind=", type.kind));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<json> DecodeObject(const ResourceType& type, const store::KeyValue& kv) {
+  json object = json::parse(kv.value, nullptr, false);
+  if (object.is_discarded() || !object.is_object())
+    return absl::InternalError(absl::StrCat("stored object ", kv.key, " is not JSON"));
+  object["kind"] = type.kind;
+  object["apiVersion"] = type.ApiVersion();
+  Metadata(object)["resourceVersion"] = absl::StrCat(kv.mod_revision);
+  return object;
+}
+
+absl::StatusOr<store::KeyValue> ResourceHandler::GetKv(const ResourcePath& path) {
+  SLUICE_ASSIGN_OR_RETURN(auto kv, store_->Get(path.type->Key(path.ns, path.name), store::kLatest));
+  if (!kv) return NotFoundError(SubjectOf(*path.type, path.name));
+  return *std::move(kv);
+}
+
+absl::StatusOr<json> ResourceHandler::Get(const ResourcePath& path) {
+  SLUICE_ASSIGN_OR_RETURN(store::KeyValue kv, GetKv(path));
+  return DecodeObject(*path.type, kv);
+}
+
+absl::StatusOr<json> ResourceHandler::List(const ResourcePath& path, const ListParams& params) {
+  SLUICE_ASSIGN_OR_RETURN(Selector labels, Selector::ParseLabels(params.label_selector));
+  SLUICE_ASSIGN_OR_RETURN(Selector fields, Selector::ParseFields(params.field_selector));
+  store::ListOptions options{.prefix = path.type->ListPrefix(path.ns)};
+  if (!params.continue_token.empty())
+    SLUICE_RETURN_IF_ERROR(
+        DecodeContinue(params.continue_token, &options.revision, &options.start_after));
+  json items = json::array();
+  std::string continue_key;
+  int64_t revision = options.revision;
+  for (;;) {
+    options.limit = params.limit;
+    auto page = store_->List(options);
+    if (!page.ok() && store::IsCompacted(page.status()))
+      return GoneError(
+          "The provided continue parameter is too old to display a consistent list result. You "
+          "can start a new list without the continue parameter.");
+    if (!page.ok()) return page.status();
+    revision = options.revision = page->revision;
+    for (const store::KeyValue& kv : page->kvs) {
+      options.start_after = kv.key;
+      SLUICE_ASSIGN_OR_RETURN(json object, DecodeObject(*path.type, kv));
+      if (!labels.Matches(object) || !fields.Matches(object)) continue;
+      items.push_back(std::move(object));
+      if (params.limit > 0 && static_cast<int64_t>(items.size()) == params.limit) {
+        bool last_of_all = !page->more && &kv == &page->kvs.back();
+        if (!last_of_all) continue_key = kv.key;
+        break;
+      }
+    }
+    if (!continue_key.empty() || !page->more ||
+        (params.limit > 0 && static_cast<int64_t>(items.size()) == params.limit))
+      break;
+  }
+  json list = {{"kind", path.type->ListKind()},
+               {"apiVersion", path.type->ApiVersion()},
+               {"metadata", {{"resourceVersion", absl::StrCat(revision)}}},
+               {"items", items}};
+  if (!continue_key.empty()) list["metadata"]["continue"] = EncodeContinue(revision, continue_key);
+  return list;
+}
+
+absl::Status ResourceHandler::Admit(const ResourcePath& path, json& object, const json* old) {
+  if (path.type->apply_defaults) path.type->apply_defaults(object);
+  std::vector<StatusCause> causes;
+  if (path.type->validate) causes = path.type->validate(object, old);
+  if (!causes.empty())
+    return InvalidError(SubjectOf(*path.type, Metadata(object).value("name", "")), path.type->kind,
+                        std::move(causes));
+  return absl::OkStatus();
+}
+
+absl::Status ResourceHandler::CheckNamespaceExists(const std::string& ns) {
+  const ResourceType* namespaces = registry_->Find("", "v1", "namespaces");
+  SLUICE_ASSIGN_OR_RETURN(auto kv, store_->Get(namespaces->Key("", ns), store::kLatest));
+  if (!kv) return NotFoundError(SubjectOf(*namespaces, ns));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json object) {
+  const ResourceType& type = *path.type;
+  SLUICE_RETURN_IF_ERROR(CheckTypeMeta(type, object));
+  object["kind"] = type.kind;
+  object["apiVersion"] = type.ApiVersion();
+  json& meta = Metadata(object);
+  if (type.namespaced) {
+    std::string ns = meta.value("namespace", "");
+    if (!ns.empty() && ns != path.ns)
+      return BadRequestError(
+          "the namespace of the provided object does not match the namespace sent on the request");
+    meta["namespace"] = path.ns;
+  } else {
+    meta.erase("namespace");
+  }
+  std::string generate = meta.value("generateName", "");
+  if (meta.value("name", "").empty()) {
+    if (generate.empty())
+      return InvalidError(SubjectOf(type, ""), type.kind,
+                          {{"FieldValueRequired",
+                            "Required value: name or generateName is required", "metadata.name"}});
+    meta["name"] = GenerateName(generate);
+  }
+  for (const char* server_owned :
+       {"resourceVersion", "uid", "creationTimestamp", "deletionTimestamp", "selfLink"})
+    meta.erase(server_owned);
+  meta["uid"] = NewUid();
+  meta["creationTimestamp"] = FormatTimestamp(clock_());
+  SLUICE_RETURN_IF_ERROR(Admit(path, object, nullptr));
+  if (type.namespaced) SLUICE_RETURN_IF_ERROR(CheckNamespaceExists(path.ns));
+  std::optional<absl::MutexLock> allocating;
+  if (type.allocate) {
+    allocating.emplace(&allocate_mu_);
+    SLUICE_RETURN_IF_ERROR(type.allocate(object, *store_));
+  }
+  // A generated name may collide; Kubernetes retries it the same way.
+  for (int attempt = 0;; ++attempt) {
+    std::string name = meta["name"];
+    auto revision = store_->Create(type.Key(path.ns, name), Encode(object));
+    if (revision.ok()) {
+      meta["resourceVersion"] = absl::StrCat(*revision);
+      return object;
+    }
+    if (revision.status().code() != absl::StatusCode::kAlreadyExists) return revision.status();
+    if (generate.empty() || attempt == 4) return AlreadyExistsError(SubjectOf(type, name));
+    meta["name"] = GenerateName(generate);
+  }
+}
+
+absl::StatusOr<json> ResourceHandler::Replace(const ResourcePath& path, json object,
+                                              const json& old, int64_t mod_revision) {
+  const ResourceType& type = *path.type;
+  json& meta = Metadata(object);
+  const json& old_meta = old.at("metadata");
+  for (const char* kept : {"uid", "creationTimestamp", "namespace", "name"})
+    if (old_meta.contains(kept)) meta[kept] = old_meta[kept];
+  if (type.has_status) {
+    if (old.contains("status"))
+      object["status"] = old["status"];
+    else
+      object.erase("status");
+  }
+  if (type.carry_over) type.carry_over(object, old);
+  SLUICE_RETURN_IF_ERROR(Admit(path, object, &old));
+  meta.erase("resourceVersion");
+  json old_plain = old;
+  Metadata(old_plain).erase("resourceVersion");
+  if (object == old_plain) {
+    // Nothing changed: no write and no event, as Kubernetes skips no-op updates.
+    return old;
+  }
+  SLUICE_ASSIGN_OR_RETURN(store::WriteResult result, store_->Update(type.Key(path.ns, path.name),
+                                                                    Encode(object), mod_revision));
+  if (!result.succeeded) {
+    if (!result.kv) return NotFoundError(SubjectOf(type, path.name));
+    return ConflictError(SubjectOf(type, path.name),
+                         "the object has been modified; please apply your changes to the latest "
+                         "version and try again");
+  }
+  meta["resourceVersion"] = absl::StrCat(result.revision);
+  return object;
+}
+
+absl::StatusOr<json> ResourceHandler::Update(const ResourcePath& path, json object) {
+  const ResourceType& type = *path.type;
+  SLUICE_RETURN_IF_ERROR(CheckTypeMeta(type, object));
+  object["kind"] = type.kind;
+  object["apiVersion"] = type.ApiVersion();
+  json& meta = Metadata(object);
+  if (meta.value("name", "") != path.name)
+    return BadRequestError(absl::StrCat("the name of the object (", meta.value("name", ""),
+                                        ") does not match the name on the URL (", path.name, ")"));
+  if (type.namespaced && !meta.value("namespace", "").empty() && meta["namespace"] != path.ns)
+    return BadRequestError(
+        "the namespace of the provided object does not match the namespace sent on the request");
+  SLUICE_ASSIGN_OR_RETURN(store::KeyValue kv, GetKv(path));
+  SLUICE_ASSIGN_OR_RETURN(json old, DecodeObject(type, kv));
+  int64_t expected = kv.mod_revision;
+  std::string rv = meta.value("resourceVersion", "");
+  // An update without resourceVersion is unconditional, as these types allow.
+  if (!rv.empty() && (!absl::SimpleAtoi(rv, &expected) || expected <= 0))
+    return BadRequestError(absl::StrCat("invalid resourceVersion \"", rv, "\""));
+  if (expected != kv.mod_revision)
+    return ConflictError(SubjectOf(type, path.name),
+                         "the object has been modified; please apply your changes to the latest "
+                         "version and try again");
+  return Replace(path, std::move(object), old, expected);
+}
+
+absl::StatusOr<json> ResourceHandler::Patch(const ResourcePath& path, absl::string_view body,
+                                            absl::string_view content_type) {
+  SLUICE_ASSIGN_OR_RETURN(PatchType patch_type, PatchTypeOf(content_type));
+  for (int attempt = 1;; ++attempt) {
+    SLUICE_ASSIGN_OR_RETURN(store::KeyValue kv, GetKv(path));
+    SLUICE_ASSIGN_OR_RETURN(json old, DecodeObject(*path.type, kv));
+    SLUICE_ASSIGN_OR_RETURN(json patched, ApplyPatch(old, body, patch_type, path.type->kind));
+    if (!patched.is_object()) return BadRequestError("the patched object is not a JSON object");
+    SLUICE_RETURN_IF_ERROR(CheckTypeMeta(*path.type, patched));
+    json& meta = Metadata(patched);
+    std::string rv = meta.value("resourceVersion", "");
+    if (!rv.empty() && rv != old["metadata"]["resourceVersion"])
+      return ConflictError(SubjectOf(*path.type, path.name),
+                           "the object has been modified; please apply your changes to the "
+                           "latest version and try again");
+    auto result = Replace(path, std::move(patched), old, kv.mod_revision);
+    bool conflict = !result.ok() && StatusBody(result.status()).value("reason", "") == "Conflict";
+    if (!conflict || !rv.empty() || attempt == kPatchAttempts) return result;
+  }
+}
+
+absl::StatusOr<json> ResourceHandler::Delete(const ResourcePath& path) {
+  for (;;) {
+    SLUICE_ASSIGN_OR_RETURN(store::KeyValue kv, GetKv(path));
+    SLUICE_ASSIGN_OR_RETURN(json object, DecodeObject(*path.type, kv));
+    SLUICE_ASSIGN_OR_RETURN(store::WriteResult result, store_->Delete(kv.key, kv.mod_revision));
+    if (!result.succeeded) continue;  // changed meanwhile: delete what is there now
+    if (path.type->plural == "namespaces" && path.type->group.empty())
+      SLUICE_RETURN_IF_ERROR(DeleteNamespaceContents(path.name));
+    return object;
+  }
+}
+
+// Kubernetes' namespace controller empties a Terminating namespace before it
+// goes; without finalizers yet, the contents go right away.
+absl::Status ResourceHandler::DeleteNamespaceContents(const std::string& ns) {
+  for (const ResourceType* type : registry_->All()) {
+    if (!type->namespaced) continue;
+    SLUICE_ASSIGN_OR_RETURN(store::ListResult list, store_->List({.prefix = type->ListPrefix(ns)}));
+    for (const store::KeyValue& kv : list.kvs)
+      SLUICE_RETURN_IF_ERROR(store_->Delete(kv.key, store::kUnconditional).status());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ResourceHandler::EnsureSystemNamespaces() {
+  const ResourceType* namespaces = registry_->Find("", "v1", "namespaces");
+  for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+    ResourcePath path{.type = namespaces, .ns = "", .name = name};
+    SLUICE_ASSIGN_OR_RETURN(auto kv, store_->Get(namespaces->Key("", name), store::kLatest));
+    if (kv) continue;
+    auto created = Create(path, json{{"metadata", {{"name", name}}}});
+    if (!created.ok() && created.status().code() != absl::StatusCode::kAlreadyExists)
+      return created.status();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sluice::apiserver

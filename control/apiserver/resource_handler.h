@@ -1,0 +1,83 @@
+// The one code path for every served resource: get, list, create, update,
+// patch and delete over the revisioned store, with the per-type hooks of
+// ResourceType. Objects are stored as JSON without resourceVersion, which is
+// the key's mod revision and is filled in on every read (as Kubernetes'
+// etcd3 storage does).
+#ifndef SLUICE_CONTROL_APISERVER_RESOURCE_HANDLER_H_
+#define SLUICE_CONTROL_APISERVER_RESOURCE_HANDLER_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "control/apiserver/http_types.h"
+#include "control/apiserver/resource_type.h"
+#include "control/store/store.h"
+#include "nlohmann/json.hpp"
+
+namespace sluice::apiserver {
+
+// Where a request points: a collection (name empty) or one object.
+struct ResourcePath {
+  const ResourceType* type = nullptr;
+  std::string ns;    // empty: cluster-scoped, or every namespace for a list
+  std::string name;  // empty: the collection
+};
+
+struct ListParams {
+  std::string label_selector;
+  std::string field_selector;
+  int64_t limit = 0;
+  std::string continue_token;
+};
+
+class ResourceHandler {
+ public:
+  ResourceHandler(store::Store* store, const ResourceRegistry* registry,
+                  std::function<absl::Time()> clock = absl::Now)
+      : store_(store), registry_(registry), clock_(std::move(clock)) {}
+
+  // Dispatches by method (GET, POST, PUT, PATCH, DELETE; GET with ?watch to
+  // the watch handler) and renders errors as Status objects.
+  HttpResponse Handle(const ResourcePath& path, const HttpRequest& request);
+
+  absl::StatusOr<nlohmann::json> Get(const ResourcePath& path);
+  // A <Kind>List with metadata.resourceVersion and, when cut short,
+  // metadata.continue.
+  absl::StatusOr<nlohmann::json> List(const ResourcePath& path, const ListParams& params);
+  absl::StatusOr<nlohmann::json> Create(const ResourcePath& path, nlohmann::json object);
+  absl::StatusOr<nlohmann::json> Update(const ResourcePath& path, nlohmann::json object);
+  absl::StatusOr<nlohmann::json> Patch(const ResourcePath& path, absl::string_view body,
+                                       absl::string_view content_type);
+  absl::StatusOr<nlohmann::json> Delete(const ResourcePath& path);
+
+  // The namespaces every cluster starts with (default, kube-system,
+  // kube-public, kube-node-lease); existing ones are left alone.
+  absl::Status EnsureSystemNamespaces();
+
+ private:
+  // Defaulting and validation, shared by create, update and patch.
+  absl::Status Admit(const ResourcePath& path, nlohmann::json& object, const nlohmann::json* old);
+  // Writes `object` over the stored value at `mod_revision`.
+  absl::StatusOr<nlohmann::json> Replace(const ResourcePath& path, nlohmann::json object,
+                                         const nlohmann::json& old, int64_t mod_revision);
+  absl::Status CheckNamespaceExists(const std::string& ns);
+  absl::Status DeleteNamespaceContents(const std::string& ns);
+  absl::StatusOr<store::KeyValue> GetKv(const ResourcePath& path);
+
+  store::Store* store_;
+  // Serializes allocation with the create that records it, so two creates
+  // never take the same address (one process serves a SQLite store).
+  absl::Mutex allocate_mu_;
+  const ResourceRegistry* registry_;
+  std::function<absl::Time()> clock_;
+};
+
+// The stored value with its kind, apiVersion and resourceVersion filled in.
+absl::StatusOr<nlohmann::json> DecodeObject(const ResourceType& type, const store::KeyValue& kv);
+
+}  // namespace sluice::apiserver
+
+#endif  // SLUICE_CONTROL_APISERVER_RESOURCE_HANDLER_H_

@@ -1,0 +1,90 @@
+// ResourceHandler::Handle: from HTTP to the verbs and back, with Tables for
+// `kubectl get` and Status bodies for errors.
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "control/apiserver/api_error.h"
+#include "control/apiserver/json_yaml.h"
+#include "control/apiserver/resource_handler.h"
+#include "control/apiserver/table.h"
+#include "control/apiserver/watch.h"
+
+namespace sluice::apiserver {
+namespace {
+
+using json = nlohmann::json;
+
+HttpResponse Render(absl::StatusOr<json> result, int success_code, const ResourceType& type,
+                    const HttpRequest& request, absl::Time now) {
+  if (!result.ok()) return StatusResponse(result.status());
+  OutputFormat format = NegotiateOutput(request.accept);
+  if (format.table && request.method == "GET") {
+    std::vector<json> objects;
+    json list_meta = json::object();
+    if (result->contains("items")) {
+      for (json& item : (*result)["items"]) objects.push_back(std::move(item));
+      list_meta = (*result)["metadata"];
+    } else {
+      objects.push_back(*result);
+    }
+    json table = ToTable(type, objects,
+                         {.include_object = request.Query("includeObject", "Metadata"),
+                          .table_version = format.table_version},
+                         now);
+    if (!list_meta.empty())
+      table["metadata"] = list_meta;
+    else
+      table["metadata"] = {{"resourceVersion", (*result)["metadata"]["resourceVersion"]}};
+    return {.status = 200, .body = table.dump()};
+  }
+  return {.status = success_code, .body = result->dump()};
+}
+
+bool IsTrue(const std::string& v) {
+  return v == "1" || v == "true";
+}
+
+}  // namespace
+
+HttpResponse ResourceHandler::Handle(const ResourcePath& path, const HttpRequest& request) {
+  const ResourceType& type = *path.type;
+  const std::string& method = request.method;
+  if (!request.Query("dryRun").empty())
+    return StatusResponse(BadRequestError("dryRun is not supported by this server yet"));
+  if (method == "GET") {
+    if (IsTrue(request.Query("watch")))
+      return ServeWatch(store_, path, request, WatchConfig{}, clock_);
+    if (!path.name.empty()) return Render(Get(path), 200, type, request, clock_());
+    ListParams params{.label_selector = request.Query("labelSelector"),
+                      .field_selector = request.Query("fieldSelector"),
+                      .continue_token = request.Query("continue")};
+    std::string limit = request.Query("limit");
+    if (!limit.empty() && (!absl::SimpleAtoi(limit, &params.limit) || params.limit < 0))
+      return StatusResponse(BadRequestError(absl::StrCat("invalid limit \"", limit, "\"")));
+    return Render(List(path, params), 200, type, request, clock_());
+  }
+  if (method == "POST" && path.name.empty()) {
+    auto body = ParseBody(request.body, request.content_type);
+    if (!body.ok()) return StatusResponse(body.status());
+    return Render(Create(path, *std::move(body)), 201, type, request, clock_());
+  }
+  if (method == "PUT" && !path.name.empty()) {
+    auto body = ParseBody(request.body, request.content_type);
+    if (!body.ok()) return StatusResponse(body.status());
+    return Render(Update(path, *std::move(body)), 200, type, request, clock_());
+  }
+  if (method == "PATCH" && !path.name.empty())
+    return Render(Patch(path, request.body, request.content_type), 200, type, request, clock_());
+  if (method == "DELETE" && !path.name.empty()) {
+    // DeleteOptions (propagationPolicy, gracePeriodSeconds) have nothing to
+    // act on yet; a malformed body is still an error.
+    if (!request.body.empty()) {
+      auto options = ParseBody(request.body, "application/json");
+      if (!options.ok()) return StatusResponse(options.status());
+    }
+    return Render(Delete(path), 200, type, request, clock_());
+  }
+  return StatusResponse(MethodNotAllowedError(absl::StrCat(
+      method, " is not supported on ", path.name.empty() ? "the collection " : "", type.plural)));
+}
+
+}  // namespace sluice::apiserver

@@ -1,0 +1,85 @@
+// What the API server knows about one served resource: its names for
+// discovery, where it is stored, and the per-type hooks (defaulting,
+// validation, Table columns) that the one generic handler calls.
+#ifndef SLUICE_CONTROL_APISERVER_RESOURCE_TYPE_H_
+#define SLUICE_CONTROL_APISERVER_RESOURCE_TYPE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "control/apiserver/api_error.h"
+#include "control/store/store.h"
+#include "nlohmann/json.hpp"
+
+namespace sluice::apiserver {
+
+// One column of `kubectl get`'s table, as a metav1.TableColumnDefinition.
+struct TableColumn {
+  std::string name;    // "Cluster-IP"; kubectl prints it upper-cased
+  std::string type;    // "string", "integer", "date"
+  std::string format;  // "name" for the name column
+  std::string description;
+  int priority = 0;  // 1: only with -o wide
+  std::function<nlohmann::json(const nlohmann::json& object)> cell;
+};
+
+struct ResourceType {
+  std::string group;  // "" for the core group
+  std::string version;
+  std::string kind;
+  std::string plural;
+  std::string singular;
+  bool namespaced = true;
+  std::vector<std::string> short_names;
+  std::vector<std::string> categories;  // "all": part of `kubectl get all`
+  // Fills the defaults Kubernetes fills, on create and update (and patch).
+  std::function<void(nlohmann::json& object)> apply_defaults;
+  // Field errors of a whole object; `old` is the stored object on update, null
+  // on create. Called after defaulting.
+  std::function<std::vector<StatusCause>(const nlohmann::json& object, const nlohmann::json* old)>
+      validate;
+  // Status is written through the status subresource (not served yet), so an
+  // update of the object keeps the stored status, as Kubernetes does.
+  bool has_status = false;
+  // On update: carries over what the client may leave out but the server set
+  // (a Service's clusterIP). Optional.
+  std::function<void(nlohmann::json& object, const nlohmann::json& old)> carry_over;
+  // On create, after validation: assigns what the server allocates (a
+  // Service's clusterIP). Calls are serialized by the handler. Optional.
+  std::function<absl::Status(nlohmann::json& object, store::Store& store)> allocate;
+  // Columns after NAME (which every table has) and before AGE.
+  std::vector<TableColumn> columns;
+
+  std::string ApiVersion() const { return group.empty() ? version : group + "/" + version; }
+  std::string ListKind() const { return kind + "List"; }
+  // "/registry/services/" or "/registry/discovery.k8s.io/endpointslices/".
+  std::string KeyPrefix() const;
+  // The key of one object; `ns` is ignored for cluster-scoped resources.
+  std::string Key(absl::string_view ns, absl::string_view name) const;
+  // The prefix of every object of the resource in `ns` ("" for all namespaces).
+  std::string ListPrefix(absl::string_view ns) const;
+};
+
+// The resources this server serves, in discovery order.
+class ResourceRegistry {
+ public:
+  void Add(ResourceType type) { types_.push_back(std::make_unique<ResourceType>(std::move(type))); }
+  const ResourceType* Find(absl::string_view group, absl::string_view version,
+                           absl::string_view plural) const;
+  std::vector<const ResourceType*> All() const;
+  // Distinct (group, version) pairs, core first.
+  std::vector<std::pair<std::string, std::string>> GroupVersions() const;
+
+ private:
+  std::vector<std::unique_ptr<ResourceType>> types_;
+};
+
+// namespaces, services, configmaps (core/v1), endpointslices (discovery.k8s.io/v1).
+ResourceRegistry DefaultRegistry();
+
+}  // namespace sluice::apiserver
+
+#endif  // SLUICE_CONTROL_APISERVER_RESOURCE_TYPE_H_

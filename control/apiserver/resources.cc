@@ -1,0 +1,109 @@
+#include "control/apiserver/resources.h"
+
+#include "absl/strings/str_cat.h"
+#include "control/apiserver/object_meta.h"
+
+namespace sluice::apiserver {
+
+using json = nlohmann::json;
+
+StatusCause CauseFromParseError(const absl::Status& status) {
+  absl::string_view text = status.message();
+  size_t colon = text.find(": ");
+  if (colon == absl::string_view::npos) return {"FieldValueInvalid", std::string(text), ""};
+  return {"FieldValueInvalid", std::string(text.substr(colon + 2)),
+          std::string(text.substr(0, colon))};
+}
+
+void ValidateName(const json& object, std::string (*check)(absl::string_view),
+                  std::vector<StatusCause>* causes) {
+  std::string name = StringAt(object, "/metadata/name", "");
+  std::string err = check(name);
+  if (!err.empty())
+    causes->push_back({"FieldValueInvalid", absl::StrCat("Invalid value: \"", name, "\": ", err),
+                       "metadata.name"});
+  ValidateMetadata(object.value("metadata", json::object()), causes);
+}
+
+std::string StringAt(const json& object, const char* pointer, const std::string& def) {
+  json::json_pointer p(pointer);
+  if (!object.contains(p)) return def;
+  const json& v = object.at(p);
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return def;
+  return v.dump();
+}
+
+ResourceType NamespaceResource() {
+  ResourceType t{.group = "",
+                 .version = "v1",
+                 .kind = "Namespace",
+                 .plural = "namespaces",
+                 .singular = "namespace",
+                 .namespaced = false,
+                 .short_names = {"ns"}};
+  t.has_status = true;
+  t.apply_defaults = [](json& o) {
+    // The namespace controller's finalizer is not served yet; phase is what
+    // kubectl shows.
+    if (!o.contains("status") || !o["status"].is_object()) o["status"] = json::object();
+    if (!o["status"].contains("phase")) o["status"]["phase"] = "Active";
+  };
+  t.validate = [](const json& o, const json*) {
+    std::vector<StatusCause> causes;
+    ValidateName(o, CheckDns1123Label, &causes);
+    return causes;
+  };
+  t.columns = {{.name = "Status",
+                .type = "string",
+                .description = "The status of the namespace",
+                .cell = [](const json& o) { return StringAt(o, "/status/phase", ""); }}};
+  return t;
+}
+
+ResourceType ConfigMapResource() {
+  ResourceType t{.group = "",
+                 .version = "v1",
+                 .kind = "ConfigMap",
+                 .plural = "configmaps",
+                 .singular = "configmap",
+                 .namespaced = true,
+                 .short_names = {"cm"}};
+  t.apply_defaults = [](json&) {};
+  t.validate = [](const json& o, const json*) {
+    std::vector<StatusCause> causes;
+    ValidateName(o, CheckDns1123Subdomain, &causes);
+    for (const char* field : {"data", "binaryData"}) {
+      if (!o.contains(field) || o[field].is_null()) continue;
+      if (!o[field].is_object()) {
+        causes.push_back({"FieldValueInvalid", "must be a map of strings", field});
+        continue;
+      }
+      for (const auto& [k, v] : o[field].items())
+        if (!v.is_string())
+          causes.push_back({"FieldValueInvalid", "must be a string", absl::StrCat(field, ".", k)});
+    }
+    return causes;
+  };
+  t.columns = {{.name = "Data",
+                .type = "integer",
+                .description = "Number of entries in the data and binaryData fields",
+                .cell = [](const json& o) {
+                  size_t n = 0;
+                  for (const char* f : {"data", "binaryData"})
+                    if (o.contains(f) && o[f].is_object()) n += o[f].size();
+                  return json(n);
+                }}};
+  return t;
+}
+
+ResourceRegistry DefaultRegistry() {
+  ResourceRegistry registry;
+  registry.Add(NamespaceResource());
+  registry.Add(ServiceResource());
+  registry.Add(ConfigMapResource());
+  registry.Add(EndpointSliceResource());
+  return registry;
+}
+
+}  // namespace sluice::apiserver
