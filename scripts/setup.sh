@@ -40,5 +40,9 @@ if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
 elif ((${#meson_args[@]})); then
   meson configure "$BUILD_DIR" "${meson_args[@]}" >/dev/null
 fi
-ninja -C "$BUILD_DIR" >/dev/null
+if ! ninja -C "$BUILD_DIR" >"$BUILD_DIR/setup-build.log" 2>&1; then
+  grep -E "error|FAILED" "$BUILD_DIR/setup-build.log" | head -40
+  echo "setup: the build failed; see $BUILD_DIR/setup-build.log"
+  exit 1
+fi
 echo "setup: built in $BUILD_DIR"
