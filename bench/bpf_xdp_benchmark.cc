@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/frames.h"
 #include "dataplane/bpf/bpf_engine.h"
 #include "dataplane/service_table.h"
 
@@ -24,24 +25,7 @@ IpAddress Ip(const char* s) {
   return *IpAddress::Parse(s);
 }
 
-std::vector<uint8_t> Tcp(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
-                         uint8_t flags) {
-  std::vector<uint8_t> f(64, 0);
-  f[12] = 0x08;
-  f[14] = 0x45;
-  f[17] = 50;
-  f[22] = 64;
-  f[23] = 6;
-  for (int i = 0; i < 4; ++i) {
-    f[26 + i] = static_cast<uint8_t>(saddr >> (24 - 8 * i));
-    f[30 + i] = static_cast<uint8_t>(daddr >> (24 - 8 * i));
-  }
-  f[34] = static_cast<uint8_t>(sport >> 8), f[35] = static_cast<uint8_t>(sport);
-  f[36] = static_cast<uint8_t>(dport >> 8), f[37] = static_cast<uint8_t>(dport);
-  f[46] = 0x50;
-  f[47] = flags;
-  return f;
-}
+using bench::TcpFrame;
 
 // Average ns per run of `fd` on `frame`, measured by the kernel.
 double RunNs(int fd, std::vector<uint8_t> frame, uint32_t repeat) {
@@ -65,8 +49,8 @@ double NewFlowNs(int fd, uint32_t n, uint32_t vip, uint32_t seed) {
   double total = 0;
   for (uint32_t i = 0; i < n; ++i)
     total += RunNs(fd,
-                   Tcp(0x0b000000 + seed * 0x10000 + (i >> 12),
-                       static_cast<uint16_t>(1024 + (i & 0xfff)), vip, 80, 0x02),
+                   TcpFrame(0x0b000000 + seed * 0x10000 + (i >> 12),
+                            static_cast<uint16_t>(1024 + (i & 0xfff)), vip, 80, 0x02),
                    1);
   return total / n;
 }
@@ -137,12 +121,13 @@ int main(int argc, char** argv) {
                    std::string(s.message()).c_str());
       return 1;
     }
-    double noop_rep = RunNs(noop, Tcp(0x0b000001, 40000, vip, 80, 0x10), repeat);
-    double other = RunNs(xdp, Tcp(0x0b000001, 40000, 0x0a0a0a0a, 22, 0x10), repeat);
-    RunNs(xdp, Tcp(0x0b000001, 40000, vip, 80, 0x02), 1);  // open the flow
-    double est = RunNs(xdp, Tcp(0x0b000001, 40000, vip, 80, 0x10), repeat);
+    double noop_rep = RunNs(noop, TcpFrame(0x0b000001, 40000, vip, 80, 0x10), repeat);
+    double other = RunNs(xdp, TcpFrame(0x0b000001, 40000, 0x0a0a0a0a, 22, 0x10), repeat);
+    RunNs(xdp, TcpFrame(0x0b000001, 40000, vip, 80, 0x02), 1);  // open the flow
+    double est = RunNs(xdp, TcpFrame(0x0b000001, 40000, vip, 80, 0x10), repeat);
     double noop_one = 0;
-    for (uint32_t i = 0; i < kNew; ++i) noop_one += RunNs(noop, Tcp(0x0b000001, 1, vip, 80, 2), 1);
+    for (uint32_t i = 0; i < kNew; ++i)
+      noop_one += RunNs(noop, TcpFrame(0x0b000001, 1, vip, 80, 2), 1);
     noop_one /= kNew;
     double fresh = NewFlowNs(xdp, kNew, vip, services % 251);
     std::printf("%-34s %10u %10.1f %10.2f\n", "no-op XDP_TX (repeat)", services, noop_rep, 1.0);

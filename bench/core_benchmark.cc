@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "bench/frames.h"
 #include "dataplane/reference/reference_engine.h"
 #include "dataplane/service_table.h"
 
@@ -17,26 +18,7 @@ IpAddress Ip(const char* s) {
   return *IpAddress::Parse(s);
 }
 
-// A 64-byte frame: Ethernet, IPv4, TCP (flags given), 10 bytes of payload.
-std::vector<uint8_t> Tcp(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
-                         uint8_t flags) {
-  std::vector<uint8_t> f(64, 0);
-  f[12] = 0x08;
-  f[14] = 0x45;
-  f[16] = 0;
-  f[17] = 50;  // total length
-  f[22] = 64;
-  f[23] = 6;
-  for (int i = 0; i < 4; ++i) {
-    f[26 + i] = static_cast<uint8_t>(saddr >> (24 - 8 * i));
-    f[30 + i] = static_cast<uint8_t>(daddr >> (24 - 8 * i));
-  }
-  f[34] = sport >> 8, f[35] = sport & 0xff;
-  f[36] = dport >> 8, f[37] = dport & 0xff;
-  f[46] = 0x50;
-  f[47] = flags;
-  return f;
-}
+using bench::TcpFrame;
 
 constexpr uint32_t kClient = 0x0af40007;  // 10.244.0.7
 constexpr uint32_t kVip = 0x0a60000a;     // 10.96.0.10
@@ -67,7 +49,7 @@ struct Setup {
 
 void NewFlows(benchmark::State& state, Algorithm alg) {
   Setup s(alg);
-  auto tmpl = Tcp(kClient, 1, kVip, 80, 0x02);
+  auto tmpl = TcpFrame(kClient, 1, kVip, 80, 0x02);
   std::vector<uint8_t> pkt;
   uint32_t n = 0;
   for (auto _ : state) {
@@ -97,7 +79,7 @@ void BM_NewTcpFlow_RoundRobin(benchmark::State& state) {
 
 void BM_EstablishedFlow(benchmark::State& state) {
   Setup s(Algorithm::kMaglev);
-  auto tmpl = Tcp(kClient, 40000, kVip, 80, 0x10);
+  auto tmpl = TcpFrame(kClient, 40000, kVip, 80, 0x10);
   std::vector<uint8_t> pkt = tmpl;
   s.engine.Process(pkt, LB_HOOK_LOCAL);
   for (auto _ : state) {
@@ -109,10 +91,10 @@ void BM_EstablishedFlow(benchmark::State& state) {
 
 void BM_Reply(benchmark::State& state) {
   Setup s(Algorithm::kMaglev);
-  std::vector<uint8_t> pkt = Tcp(kClient, 40000, kVip, 80, 0x02);
+  std::vector<uint8_t> pkt = TcpFrame(kClient, 40000, kVip, 80, 0x02);
   s.engine.Process(pkt, LB_HOOK_LOCAL);
   uint32_t backend = static_cast<uint32_t>(pkt[30] << 24 | pkt[31] << 16 | pkt[32] << 8 | pkt[33]);
-  auto tmpl = Tcp(backend, 8080, kClient, 40000, 0x10);
+  auto tmpl = TcpFrame(backend, 8080, kClient, 40000, 0x10);
   for (auto _ : state) {
     pkt = tmpl;
     benchmark::DoNotOptimize(s.engine.Process(pkt, LB_HOOK_EXTERNAL));
@@ -122,7 +104,7 @@ void BM_Reply(benchmark::State& state) {
 
 void BM_NotAService(benchmark::State& state) {
   Setup s(Algorithm::kMaglev);
-  auto tmpl = Tcp(kClient, 40000, 0x0af40305, 22, 0x10);
+  auto tmpl = TcpFrame(kClient, 40000, 0x0af40305, 22, 0x10);
   std::vector<uint8_t> pkt;
   for (auto _ : state) {
     pkt = tmpl;
@@ -133,7 +115,7 @@ void BM_NotAService(benchmark::State& state) {
 
 // Baseline: what every Process call pays to copy the frame in and out.
 void BM_Baseline_PacketCopy(benchmark::State& state) {
-  auto tmpl = Tcp(kClient, 40000, kVip, 80, 0x10);
+  auto tmpl = TcpFrame(kClient, 40000, kVip, 80, 0x10);
   std::vector<uint8_t> pkt, buffer;
   for (auto _ : state) {
     pkt = tmpl;

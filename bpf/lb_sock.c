@@ -68,6 +68,16 @@ static __always_inline void lb_sock_write(struct bpf_sock_addr* sa, int v6, cons
   sa->user_port = port;
 }
 
+/* The reverse map's key: this socket talking to this backend. */
+static __always_inline void lb_sock_rev_key_of(const struct lb_sock_req* r,
+                                               struct lb_sock_rev_key* k) {
+  __builtin_memset(k, 0, sizeof(*k));
+  k->cookie = r->cookie;
+  lb_addr_copy(&k->backend, &r->addr);
+  k->port = r->port;
+  k->family = r->family;
+}
+
 /* connect() and sendmsg(): point the socket at a backend, remember what for. */
 static __always_inline int lb_sock_forward(struct bpf_sock_addr* sa, int v6) {
   struct lb_ctx ctx = {.sa = sa};
@@ -84,11 +94,7 @@ static __always_inline int lb_sock_forward(struct bpf_sock_addr* sa, int v6) {
   }
   if (v != LB_SOCK_TRANSLATED) return 1;
   struct lb_sock_rev_key k;
-  __builtin_memset(&k, 0, sizeof(k));
-  k.cookie = r.cookie;
-  lb_addr_copy(&k.backend, &r.addr);
-  k.port = r.port;
-  k.family = r.family;
+  lb_sock_rev_key_of(&r, &k);
   bpf_map_update_elem(&lb_sock_rev, &k, &orig, BPF_ANY);
   lb_sock_write(sa, v6, &r.addr, r.port);
   return 1;
@@ -99,11 +105,7 @@ static __always_inline int lb_sock_reverse(struct bpf_sock_addr* sa, int v6) {
   struct lb_sock_req r;
   lb_sock_read(sa, v6, &r);
   struct lb_sock_rev_key k;
-  __builtin_memset(&k, 0, sizeof(k));
-  k.cookie = r.cookie;
-  lb_addr_copy(&k.backend, &r.addr);
-  k.port = r.port;
-  k.family = r.family;
+  lb_sock_rev_key_of(&r, &k);
   struct lb_sock_rev_value* orig = bpf_map_lookup_elem(&lb_sock_rev, &k);
   if (orig) lb_sock_write(sa, v6, &orig->addr, orig->port);
   return 1;

@@ -45,35 +45,7 @@ class BpfFixtureEngine : public FixtureEngine {
   BpfEngine* engine_;
 };
 
-struct Param {
-  const Fixture* fixture;
-  const FixtureCase* c;
-};
-
-void PrintTo(const Param& p, std::ostream* os) {
-  *os << p.c->file << ": " << p.c->name;
-}
-
-std::vector<Fixture>& AllFixtures() {
-  static std::vector<Fixture> fixtures = [] {
-    auto f = LoadFixtureDir(FIXTURE_DIR);
-    if (!f.ok()) {
-      ADD_FAILURE() << f.status();
-      return std::vector<Fixture>{};
-    }
-    return *f;
-  }();
-  return fixtures;
-}
-
-std::vector<Param> AllCases() {
-  std::vector<Param> out;
-  for (const Fixture& f : AllFixtures())
-    for (const FixtureCase& c : f.cases) out.push_back({&f, &c});
-  return out;
-}
-
-class BpfFixture : public ::testing::TestWithParam<Param> {};
+class BpfFixture : public ::testing::TestWithParam<FixtureParam> {};
 
 TEST_P(BpfFixture, XdpMatchesExpectedVerdictAndBytes) {
   ASSERT_EQ(geteuid(), 0u) << "BPF_PROG_TEST_RUN needs root; the suite runs as root in CI";
@@ -84,14 +56,8 @@ TEST_P(BpfFixture, XdpMatchesExpectedVerdictAndBytes) {
   EXPECT_TRUE(s.ok()) << s.message();
 }
 
-std::string CaseName(const ::testing::TestParamInfo<Param>& info) {
-  std::string n = info.param.c->file + "_" + info.param.c->name;
-  for (char& ch : n)
-    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  return n + "_" + std::to_string(info.index);
-}
-
-INSTANTIATE_TEST_SUITE_P(Fixtures, BpfFixture, ::testing::ValuesIn(AllCases()), CaseName);
+INSTANTIATE_TEST_SUITE_P(Fixtures, BpfFixture, ::testing::ValuesIn(AllFixtureCases(FIXTURE_DIR)),
+                         [](const auto& info) { return FixtureCaseName(info.param, info.index); });
 
 }  // namespace
 }  // namespace sluice::testing

@@ -1,7 +1,10 @@
 #include "tests/packet/fixture.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
+#include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "control/agent/model.h"
@@ -156,6 +159,34 @@ absl::Status RunFixtureCase(const Fixture& f, const FixtureCase& c,
           where, ": packet differs\n got: ", DescribePacket(pkt), "want: ", DescribePacket(want)));
   }
   return absl::OkStatus();
+}
+
+void PrintTo(const FixtureParam& p, std::ostream* os) {
+  *os << p.c->file << ": " << p.c->name;
+}
+
+std::vector<FixtureParam> AllFixtureCases(const std::string& default_dir) {
+  // Loaded once and kept: the parameters point into it.
+  static std::vector<Fixture>* fixtures = [&] {
+    const char* env = getenv("FIXTURE_DIR");
+    auto f = LoadFixtureDir(env ? env : default_dir);
+    if (!f.ok()) {
+      std::cerr << "loading fixtures: " << f.status() << "\n";
+      return new std::vector<Fixture>();
+    }
+    return new std::vector<Fixture>(*std::move(f));
+  }();
+  std::vector<FixtureParam> out;
+  for (const Fixture& f : *fixtures)
+    for (const FixtureCase& c : f.cases) out.push_back({&f, &c});
+  return out;
+}
+
+std::string FixtureCaseName(const FixtureParam& p, size_t index) {
+  std::string n = p.c->file + "_" + p.c->name;
+  for (char& ch : n)
+    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return n + "_" + std::to_string(index);
 }
 
 }  // namespace sluice::testing

@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,16 @@ using FixtureEngineFactory = std::function<std::unique_ptr<FixtureEngine>()>;
 // Runs one case on a fresh engine; the error says which step differed and how.
 absl::Status RunFixtureCase(const Fixture& fixture, const FixtureCase& c,
                             const FixtureEngineFactory& factory);
+
+// For parameterized GoogleTest suites over every case of a fixture folder
+// (FIXTURE_DIR, or the environment variable of that name).
+struct FixtureParam {
+  const Fixture* fixture;
+  const FixtureCase* c;
+};
+void PrintTo(const FixtureParam& p, std::ostream* os);
+std::vector<FixtureParam> AllFixtureCases(const std::string& default_dir);
+std::string FixtureCaseName(const FixtureParam& p, size_t index);
 
 }  // namespace sluice::testing
 
