@@ -34,6 +34,9 @@ static __always_inline __s64 lb_pkt_csum(struct lb_ctx* c, __u32 o, __u32 l) {
 static __always_inline __s64 lb_pkt_crc32c(struct lb_ctx* c, __u32 o, __u32 l) {
   return -1;
 }
+static __always_inline int lb_pkt_l4_csum_partial(struct lb_ctx* c) {
+  return 0;
+}
 
 #include "dataplane/core/lb_sock.h"
 

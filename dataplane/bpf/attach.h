@@ -19,6 +19,27 @@ namespace sluice {
 absl::Status AttachXdp(const BpfEngine& engine, lb_hook hook, const std::string& ifname,
                        const std::string& pin_dir);
 
+// Attaches (or updates) a tc program on interface `ifname` with a tcx link
+// (<pin_dir>/links/tcx_ingress_<ifname> or tcx_egress_<ifname>).
+absl::Status AttachTc(const BpfEngine& engine, BpfEngine::TcProgram program,
+                      const std::string& ifname, const std::string& pin_dir);
+
+// Where a node's programs go. External devices get XDP (or tc ingress, for
+// drivers without XDP) and, unless disabled, tc egress for the node's own
+// traffic; pods' veths get tc ingress (or XDP).
+struct NodeAttachment {
+  std::vector<std::string> devices;
+  std::vector<std::string> local_devices;
+  bool external_tc = false;
+  bool local_tc = true;
+  bool egress = true;
+};
+
+// Attaches (or updates) every program of `plan`, and removes the pinned links
+// of the other kind at the same places (a restart that switched XDP to tc).
+absl::Status AttachNode(const BpfEngine& engine, const NodeAttachment& plan,
+                        const std::string& pin_dir);
+
 // Attaches (or updates) the socket programs on the cgroup v2 directory
 // `cgroup_path` (links pinned as <pin_dir>/links/cgroup_<program>).
 absl::Status AttachCgroup(const BpfEngine& engine, const std::string& cgroup_path,

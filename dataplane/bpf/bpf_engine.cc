@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "dataplane/abi/lb_abi_check.h"
 #include "dataplane/bpf/map_reader.h"
 #include "lb_sock.skel.h"
+#include "lb_tc.skel.h"
 #include "lb_xdp.skel.h"
 
 namespace sluice {
@@ -99,17 +101,14 @@ absl::StatusOr<std::unique_ptr<BpfEngine>> BpfEngine::Create(const BpfEngineOpti
   // The socket programs use the very same maps.
   e->sock_ = lb_sock__open();
   if (!e->sock_) return Errno("opening the socket programs", errno);
-  bpf_map* map;
-  bpf_object__for_each_map(map, e->sock_->obj) {
-    if (bpf_map__is_internal(map)) continue;
-    bpf_map* same = bpf_object__find_map_by_name(e->skel_->obj, bpf_map__name(map));
-    if (!same)
-      return absl::InternalError(absl::StrCat("socket map ", bpf_map__name(map), " unknown"));
-    if (auto s = Check(bpf_map__reuse_fd(map, bpf_map__fd(same)), bpf_map__name(map)); !s.ok())
-      return s;
-  }
+  if (auto s = e->ShareMaps(e->sock_->obj); !s.ok()) return s;
   if (int rc = lb_sock__load(e->sock_); rc != 0)
     return Errno("loading the socket programs", rc == -1 ? errno : -rc);
+  e->tc_ = lb_tc__open();
+  if (!e->tc_) return Errno("opening the tc programs", errno);
+  if (auto s = e->ShareMaps(e->tc_->obj); !s.ok()) return s;
+  if (int rc = lb_tc__load(e->tc_); rc != 0)
+    return Errno("loading the tc programs", rc == -1 ? errno : -rc);
   // Pinned maps from an earlier run: count their frontends' ports again.
   auto state = ReadMapState(e->Fds());
   if (!state.ok()) return state.status();
@@ -117,7 +116,20 @@ absl::StatusOr<std::unique_ptr<BpfEngine>> BpfEngine::Create(const BpfEngineOpti
   return e;
 }
 
+absl::Status BpfEngine::ShareMaps(bpf_object* object) const {
+  bpf_map* map;
+  bpf_object__for_each_map(map, object) {
+    if (bpf_map__is_internal(map)) continue;
+    bpf_map* same = bpf_object__find_map_by_name(skel_->obj, bpf_map__name(map));
+    if (!same) return absl::InternalError(absl::StrCat("map ", bpf_map__name(map), " unknown"));
+    if (auto s = Check(bpf_map__reuse_fd(map, bpf_map__fd(same)), bpf_map__name(map)); !s.ok())
+      return s;
+  }
+  return absl::OkStatus();
+}
+
 BpfEngine::~BpfEngine() {
+  if (tc_) lb_tc__destroy(tc_);
   if (sock_) lb_sock__destroy(sock_);
   if (skel_) lb_xdp__destroy(skel_);
 }
@@ -139,6 +151,17 @@ std::vector<BpfEngine::SocketProgram> BpfEngine::SocketPrograms() const {
 int BpfEngine::ProgramFd(lb_hook hook) const {
   return bpf_program__fd(hook == LB_HOOK_LOCAL ? skel_->progs.lb_xdp_local
                                                : skel_->progs.lb_xdp_external);
+}
+
+int BpfEngine::TcProgramFd(TcProgram program) const {
+  switch (program) {
+    case TcProgram::kIngressLocal:
+      return bpf_program__fd(tc_->progs.lb_tc_local);
+    case TcProgram::kEgress:
+      return bpf_program__fd(tc_->progs.lb_tc_egress);
+    default:
+      return bpf_program__fd(tc_->progs.lb_tc_external);
+  }
 }
 
 absl::Status BpfEngine::SetConfig(const lb_config& config) {
@@ -299,7 +322,8 @@ std::vector<uint64_t> BpfEngine::Counters() const {
   return ReadCounters(Fds());
 }
 
-absl::StatusOr<lb_result> BpfEngine::TestRun(std::vector<uint8_t>& frame, lb_hook hook) {
+absl::StatusOr<lb_result> BpfEngine::RunOnce(int fd, std::vector<uint8_t>& frame,
+                                             uint32_t (*action)(uint8_t verdict)) {
   std::vector<uint64_t> before = Counters();
   std::vector<uint8_t> out(frame.size() + 512);
   bpf_test_run_opts opts{};
@@ -309,8 +333,7 @@ absl::StatusOr<lb_result> BpfEngine::TestRun(std::vector<uint8_t>& frame, lb_hoo
   opts.data_out = out.data();
   opts.data_size_out = static_cast<uint32_t>(out.size());
   opts.repeat = 1;
-  if (auto s = Check(bpf_prog_test_run_opts(ProgramFd(hook), &opts), "BPF_PROG_TEST_RUN"); !s.ok())
-    return s;
+  if (auto s = Check(bpf_prog_test_run_opts(fd, &opts), "BPF_PROG_TEST_RUN"); !s.ok()) return s;
   std::vector<uint64_t> after = Counters();
   lb_result r{};
   auto grew = [&](uint32_t slot) { return after[slot] > before[slot]; };
@@ -325,14 +348,23 @@ absl::StatusOr<lb_result> BpfEngine::TestRun(std::vector<uint8_t>& frame, lb_hoo
   for (uint32_t reason = 1; reason < LB_DROP_REASON_COUNT; ++reason)
     if (grew(LB_CNT_DROP_BASE + reason)) r.reason = static_cast<uint8_t>(reason);
   // The program's own action must agree with the verdict it counted.
-  uint32_t want = r.verdict == LB_VERDICT_DROP     ? XDP_DROP
-                  : r.verdict == LB_VERDICT_REJECT ? XDP_TX
-                                                   : XDP_PASS;
-  if (opts.retval != want)
+  if (opts.retval != action(r.verdict))
     return absl::InternalError(
-        absl::StrCat("XDP action ", opts.retval, " for verdict ", r.verdict));
+        absl::StrCat("program action ", opts.retval, " for verdict ", r.verdict));
   if (r.verdict != LB_VERDICT_DROP) frame.assign(out.begin(), out.begin() + opts.data_size_out);
   return r;
+}
+
+absl::StatusOr<lb_result> BpfEngine::TestRun(std::vector<uint8_t>& frame, lb_hook hook) {
+  return RunOnce(ProgramFd(hook), frame, [](uint8_t verdict) -> uint32_t {
+    return verdict == LB_VERDICT_DROP ? XDP_DROP : verdict == LB_VERDICT_REJECT ? XDP_TX : XDP_PASS;
+  });
+}
+
+absl::StatusOr<lb_result> BpfEngine::TestRunTc(std::vector<uint8_t>& frame, TcProgram program) {
+  return RunOnce(TcProgramFd(program), frame, [](uint8_t verdict) -> uint32_t {
+    return verdict == LB_VERDICT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
+  });
 }
 
 absl::Status BpfEngine::ResetMaps() {
@@ -352,10 +384,13 @@ absl::Status BpfEngine::ResetMaps() {
 
 void BpfEngine::EnableRedirect(bool on) {
   skel_->bss->lb_xdp_redirect = on ? 1 : 0;
+  tc_->bss->lb_tc_redirect = on ? 1 : 0;
 }
 
 void BpfEngine::AdvanceClock(uint64_t ns) {
   skel_->bss->lb_clock_offset_ns += ns;
+  tc_->bss->lb_clock_offset_ns += ns;
+  sock_->bss->lb_clock_offset_ns += ns;
 }
 
 }  // namespace sluice

@@ -15,8 +15,10 @@
 #include "dataplane/bpf/map_reader.h"
 #include "dataplane/engine.h"
 
+struct bpf_object;
 struct lb_xdp;
 struct lb_sock;
+struct lb_tc;
 
 namespace sluice {
 
@@ -49,6 +51,11 @@ class BpfEngine : public Engine {
   // The XDP program for traffic entering at `hook`.
   int ProgramFd(lb_hook hook) const;
 
+  // The tc programs (bpf/lb_tc.c): ingress at an external interface or a
+  // pod's veth, and egress at an external interface (the node's own traffic).
+  enum class TcProgram { kIngressExternal, kIngressLocal, kEgress };
+  int TcProgramFd(TcProgram program) const;
+
   // The cgroup socket programs (socket load balancing), each with its attach
   // type (enum bpf_attach_type) and a name for its pinned link.
   struct SocketProgram {
@@ -58,9 +65,15 @@ class BpfEngine : public Engine {
   };
   std::vector<SocketProgram> SocketPrograms() const;
 
+  // Makes `object` (another program object declaring bpf/lb_maps.h's maps,
+  // opened but not loaded) use this engine's maps.
+  absl::Status ShareMaps(bpf_object* object) const;
+
   // Runs one frame through the program with BPF_PROG_TEST_RUN. The verdict
   // and drop reason are read from the counters the program keeps.
   absl::StatusOr<lb_result> TestRun(std::vector<uint8_t>& frame, lb_hook hook);
+  // The same through a tc program.
+  absl::StatusOr<lb_result> TestRunTc(std::vector<uint8_t>& frame, TcProgram program);
 
   // Empties every map (tests reuse one loaded engine).
   absl::Status ResetMaps();
@@ -73,9 +86,14 @@ class BpfEngine : public Engine {
  private:
   BpfEngine() = default;
   MapFds Fds() const;
+  // Runs `fd` on `frame` once; the verdict comes from the counters and must
+  // agree with the program's return value, `action(verdict)`.
+  absl::StatusOr<lb_result> RunOnce(int fd, std::vector<uint8_t>& frame,
+                                    uint32_t (*action)(uint8_t verdict));
 
   lb_xdp* skel_ = nullptr;
   lb_sock* sock_ = nullptr;  // shares skel_'s maps
+  lb_tc* tc_ = nullptr;      // shares skel_'s maps
   int ncpus_ = 1;
   std::map<uint16_t, int> port_refs_;  // frontends per destination port: lb_ports
   absl::Status SetPortUsed(uint16_t port, bool used);

@@ -17,6 +17,9 @@
  *         folded) of len bytes at off, -1 if the packet is shorter (lb_csum.h's lb_csum_bytes)
  *   __s64 lb_pkt_crc32c(ctx, __u32 off, __u32 len);   running CRC32c of len bytes at off
  *         (lb_crc32c.h; start 0xffffffff, no final inversion), -1 if the packet is shorter
+ *   int   lb_pkt_l4_csum_partial(ctx);   non-zero when the TCP/UDP checksum field holds
+ *         only the pseudo-header sum, the rest left to checksum offload (a socket
+ *         buffer's CHECKSUM_PARTIAL); 0 where checksums are complete (XDP, the wire)
  *
  * Maps (lookups return NULL when absent; updates return 0 on success):
  *   const struct lb_config *lb_map_config(ctx);

@@ -44,18 +44,25 @@ LB_INLINE int lb_nat_l4_csum(struct lb_ctx* ctx, const struct lb_pkt* p, const s
   if (!csoff) return 0;
   __u16* cs = lb_hdr(ctx, p->l4_off + csoff, 2);
   if (!cs) return -1;
+  /* With checksum offload pending, the field holds the pseudo-header sum
+   * itself, not its complement: update it as the complement of a checksum,
+   * for the addresses only (the ports are summed later, from the header). */
+  int partial = !p->quoted && lb_pkt_l4_csum_partial(ctx);
   /* An IPv4 UDP checksum of zero means "none": keep it that way. */
-  if (p->proto == IPPROTO_UDP && p->family == LB_AF_INET && *cs == 0) return 0;
-  __u16 c = *cs;
+  if (!partial && p->proto == IPPROTO_UDP && p->family == LB_AF_INET && *cs == 0) return 0;
+  __u16 c = partial ? (__u16)~*cs : *cs;
   if (n->flags & LB_CT_F_SNAT) {
     lb_csum_replace_addr(&c, old_s, &n->saddr);
-    lb_csum_replace2(&c, old_sport, n->sport);
+    if (!partial) lb_csum_replace2(&c, old_sport, n->sport);
   }
   if (n->flags & LB_CT_F_DNAT) {
     lb_csum_replace_addr(&c, old_d, &n->daddr);
-    lb_csum_replace2(&c, old_dport, n->dport);
+    if (!partial) lb_csum_replace2(&c, old_dport, n->dport);
   }
-  if (p->proto == IPPROTO_UDP && c == 0) c = 0xffff;
+  if (partial)
+    c = (__u16)~c;
+  else if (p->proto == IPPROTO_UDP && c == 0)
+    c = 0xffff;
   *cs = c;
   return 0;
 }

@@ -77,6 +77,7 @@ static inline __s64 lb_pkt_csum(struct lb_ctx* ctx, __u32 off, __u32 len) {
   if (ctx->data + off + len > ctx->end) return -1;
   return lb_csum_bytes(0, ctx->data + off, ctx->end, len);
 }
+#define lb_pkt_l4_csum_partial(ctx) 0
 #define lb_pkt_crc32c(ctx, off, len) lb_crc32c_span((ctx)->data + (off), (ctx)->end, (len))
 #define lb_map_config(ctx) lb_ref_config((ctx)->maps)
 #define lb_map_frontend(ctx, k) lb_ref_frontend((ctx)->maps, k)

@@ -1,11 +1,12 @@
-// `sluice agent` with its XDP programs on a node in network namespaces, and
-// real TCP and UDP traffic from a client outside the node and from a pod on
-// it to backends that answer with their names.
+// `sluice agent` with its BPF programs on a node in network namespaces, and
+// real TCP and UDP traffic from a client outside the node, from a pod on it
+// and from the node itself to backends that answer with their names.
 //
-// Today's datapath is XDP only: the program on the node's external interface
-// and on the backend-facing interfaces translates (and reverse-translates)
-// and passes packets up the node's stack, which routes them; the program on
-// the pod's interface serves ClusterIP for the pod.
+// XDP on the node's external and backend-facing interfaces translates (and
+// reverse-translates) and redirects; tc ingress on the pod's veth serves
+// ClusterIP for the pod (XDP there with --local-hook xdp); tc egress on the
+// node's interfaces serves the node's own traffic outside the socket hooks'
+// cgroup; the socket programs serve the cgroup's processes.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -128,31 +129,33 @@ class AgentXdpTest : public ::testing::Test {
   }
 
   // Starts the agent in the node namespace; returns once it programmed and attached.
-  pid_t StartAgent() {
+  pid_t StartAgent(const std::vector<std::string>& extra = {}) {
     std::vector<std::string> devices = topo_->backend_ifaces();
     devices.insert(devices.begin(), topo_->external_iface());
-    auto pid = topo_->Spawn(
-        topo_->node_ns(), {SluiceBinary(),
-                           "agent",
-                           "--objects",
-                           objects_,
-                           "--node-name",
-                           topo_->prefix(),
-                           "--devices",
-                           absl::StrJoin(devices, ","),
-                           "--local-devices",
-                           topo_->pod().node_iface,
-                           "--node-ip",
-                           absl::StrCat(topo_->external().node.v4, ",", topo_->external().node.v6),
-                           "--pin-root",
-                           pin_root_,
-                           "--cgroup",
-                           cgroup_,
-                           "--poll-interval-ms",
-                           "100",
-                           "--ready-fd",
-                           "3"},
-        {.wait_ready = true, .ready_timeout = Millis(20000)});
+    std::vector<std::string> argv = {
+        SluiceBinary(),
+        "agent",
+        "--objects",
+        objects_,
+        "--node-name",
+        topo_->prefix(),
+        "--devices",
+        absl::StrJoin(devices, ","),
+        "--local-devices",
+        topo_->pod().node_iface,
+        "--node-ip",
+        absl::StrCat(topo_->external().node.v4, ",", topo_->external().node.v6),
+        "--pin-root",
+        pin_root_,
+        "--cgroup",
+        cgroup_,
+        "--poll-interval-ms",
+        "100",
+        "--ready-fd",
+        "3"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto pid =
+        topo_->Spawn(topo_->node_ns(), argv, {.wait_ready = true, .ready_timeout = Millis(20000)});
     EXPECT_TRUE(pid.ok()) << pid.status();
     return pid.ok() ? *pid : -1;
   }
@@ -188,6 +191,10 @@ class AgentXdpTest : public ::testing::Test {
       std::this_thread::sleep_for(100ms);
     }
     return ok();
+  }
+
+  std::string PinnedLink(const std::string& name) const {
+    return pin_root_ + "/" + topo_->prefix() + "/links/" + name;
   }
 
   std::unique_ptr<Topology> topo_;
@@ -426,6 +433,145 @@ TEST_F(AgentXdpTest, TrafficThatIsNotForAServicePassesUntouched) {
   auto ping = topo_->RunIn(topo_->client_ns(), {"ping", "-c1", "-W1", topo_->backend(0).leaf.v4});
   ASSERT_TRUE(ping.ok());
   EXPECT_EQ(ping->exit_code, 0) << "ICMP passes";
+}
+
+// A ClusterIP service `name` over backends `backends` with extra annotations.
+std::string ClusterService(const Topology& t, const std::string& name, const std::string& ip,
+                           const std::string& annotations, const std::vector<int>& backends) {
+  std::string eps;
+  for (int i : backends) eps += absl::StrCat("- {addresses: [\"", t.backend(i).leaf.v4, "\"]}\n");
+  return absl::StrCat(
+      "---\napiVersion: v1\nkind: Service\nmetadata: {name: ", name,
+      ", namespace: default, annotations: {", annotations, "}}\nspec:\n  clusterIP: ", ip,
+      "\n  ports: [{name: t, port: 80, targetPort: ", kTestPort,
+      ", protocol: TCP}, {name: u, port: 80, targetPort: ", kTestPort,
+      ", protocol: UDP}]\n---\napiVersion: discovery.k8s.io/v1\nkind: "
+      "EndpointSlice\nmetadata: {name: ",
+      name, "-1, namespace: default, labels: {kubernetes.io/service-name: ", name,
+      "}}\naddressType: IPv4\nendpoints:\n", eps, "ports: [{name: t, port: ", kTestPort,
+      ", protocol: TCP}, {name: u, port: ", kTestPort, ", protocol: UDP}]\n");
+}
+
+TEST_F(AgentXdpTest, WeightsGiveBackendsTheirShareOfConnections) {
+  std::string weights = absl::StrCat("sluice.dev/lb-algorithm: round-robin, sluice.dev/weights: \"",
+                                     topo_->backend(0).leaf.v4, "=3,", topo_->backend(1).leaf.v4,
+                                     "=1,", topo_->backend(2).leaf.v4, "=2\"");
+  WriteObjects(Objects(*topo_, {0, 1, 2}) +
+               ClusterService(*topo_, "weighted", "10.96.0.30", weights, {0, 1, 2}));
+  ASSERT_GT(StartAgent(), 0);
+  NamesReport r = Query(topo_->pod_ns(), "10.96.0.30", 80, 60);
+  EXPECT_EQ(r.counts, (std::map<std::string, int64_t>{{"be0", 30}, {"be1", 10}, {"be2", 20}}))
+      << "weighted round-robin is exact over whole rounds" << Dump();
+}
+
+TEST_F(AgentXdpTest, MaglevSpreadsFlowsAndKeepsEachFlowOnItsBackend) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}) + ClusterService(*topo_, "hashed", "10.96.0.31",
+                                                           "sluice.dev/lb-algorithm: maglev",
+                                                           {0, 1, 2}));
+  ASSERT_GT(StartAgent(), 0);
+  NamesReport r = Query(topo_->pod_ns(), "10.96.0.31", 80, 60);
+  EXPECT_EQ(r.ok, 60) << Dump();
+  ASSERT_EQ(r.counts.size(), 3u) << "flows from distinct ports hash to every backend";
+  for (const auto& [name, n] : r.counts) EXPECT_GE(n, 5) << name;
+  auto u = RunUdpStream(*topo_, topo_->pod_ns(), "10.96.0.31", 80, Millis(1500), 200);
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_GT(u->received, 200);
+  EXPECT_EQ(u->switches, 0) << "one flow, one backend";
+  EXPECT_EQ(u->names.size(), 1u);
+}
+
+TEST_F(AgentXdpTest, UdpToARemovedBackendMovesToALiveOne) {
+  WriteObjects(Objects(*topo_, {1}));
+  ASSERT_GT(StartAgent(), 0);
+  auto udp = std::async(std::launch::async, [&] {
+    return RunUdpStream(*topo_, topo_->client_ns(), topo_->external().node.v4, kNodePort,
+                        Millis(2500), 300);
+  });
+  std::this_thread::sleep_for(700ms);
+  WriteObjects(Objects(*topo_, {0, 1, 2}));  // the flow stays on be1
+  std::this_thread::sleep_for(700ms);
+  WriteObjects(Objects(*topo_, {0, 2}));  // be1 goes
+  auto u = udp.get();
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_EQ(u->first, "be1");
+  EXPECT_TRUE(u->last == "be0" || u->last == "be2") << u->last << Dump();
+  EXPECT_EQ(u->switches, 1) << "one move, to one live backend";
+  EXPECT_LT(u->lost, u->sent / 10) << "only datagrams in flight at the change are lost";
+}
+
+TEST_F(AgentXdpTest, EstablishedTcpToOtherBackendsContinuesWhenOneIsRemoved) {
+  WriteObjects(Objects(*topo_, {1}));
+  ASSERT_GT(StartAgent(), 0);
+  auto tcp = std::async(std::launch::async, [&] {
+    return RunTcpStream(*topo_, topo_->client_ns(), topo_->external().node.v4, kNodePort,
+                        Millis(2500), 200000);
+  });
+  std::this_thread::sleep_for(600ms);
+  WriteObjects(Objects(*topo_, {0, 1, 2}));
+  std::this_thread::sleep_for(600ms);
+  WriteObjects(Objects(*topo_, {0, 1}));  // be2 goes; the stream is on be1
+  auto t = tcp.get();
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_TRUE(t->error.empty()) << t->error;
+  EXPECT_EQ(t->name, "be1");
+  EXPECT_GT(t->sent, 0);
+  EXPECT_EQ(t->received, t->sent);
+  EXPECT_EQ(t->mismatched, 0);
+}
+
+TEST_F(AgentXdpTest, PodTrafficWithChecksumOffloadAndSegmentationThroughTc) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}));
+  ASSERT_GT(StartAgent(), 0);
+  EXPECT_TRUE(std::filesystem::exists(PinnedLink("tcx_ingress_" + topo_->pod().node_iface)));
+  EXPECT_FALSE(std::filesystem::exists(PinnedLink("xdp_" + topo_->pod().node_iface)));
+  // The pod's stack now leaves checksums to offload and sends segments of
+  // up to 64 KiB: tc sees CHECKSUM_PARTIAL socket buffers, which XDP never does.
+  auto k = topo_->RunInOk(topo_->pod_ns(), {"ethtool", "-K", topo_->pod().leaf_iface, "tx", "on",
+                                            "sg", "on", "tso", "on", "gso", "on"});
+  ASSERT_TRUE(k.ok()) << k.status();
+  auto t = RunTcpStream(*topo_, topo_->pod_ns(), kClusterIp, 80, Millis(1500), 20000000);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_TRUE(t->error.empty()) << t->error << Dump();
+  EXPECT_GT(t->sent, 1000000);
+  EXPECT_EQ(t->received, t->sent);
+  EXPECT_EQ(t->mismatched, 0);
+  NamesReport udp = Query(topo_->pod_ns(), kClusterIp, 80, 3, Proto::kUdp);
+  EXPECT_EQ(udp.ok, 3) << "UDP with an offloaded checksum";
+  NamesReport v6 = Query(topo_->pod_ns(), kClusterIp6, 80, 3);
+  EXPECT_EQ(v6.ok, 3);
+}
+
+TEST_F(AgentXdpTest, ClusterIpFromAPodThroughXdpOnItsVeth) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}));
+  ASSERT_GT(StartAgent({"--local-hook", "xdp"}), 0);
+  EXPECT_TRUE(std::filesystem::exists(PinnedLink("xdp_" + topo_->pod().node_iface)));
+  EXPECT_FALSE(std::filesystem::exists(PinnedLink("tcx_ingress_" + topo_->pod().node_iface)));
+  NamesReport v4 = Query(topo_->pod_ns(), kClusterIp, 80, 6);
+  EXPECT_EQ(v4.counts, (std::map<std::string, int64_t>{{"be0", 2}, {"be1", 2}, {"be2", 2}}));
+  EXPECT_EQ(Query(topo_->pod_ns(), kEmptyClusterIp, 80, 2).errors["refused"], 2);
+}
+
+TEST_F(AgentXdpTest, TheNodesOwnTrafficOutsideTheSocketHooksIsTranslatedAtEgress) {
+  WriteObjects(Objects(*topo_, {0, 1, 2}));
+  ASSERT_GT(StartAgent(), 0);
+  // Without socket load balancing, the node's packets to a ClusterIP follow
+  // its routes: send the service range out of the external interface, where
+  // tc egress translates them and hands them to the backend's interface.
+  auto r = topo_->RunInOk(topo_->node_ns(),
+                          {"ip", "route", "add", "10.96.0.0/16", "via", topo_->external().leaf.v4});
+  ASSERT_TRUE(r.ok()) << r.status();
+  r = topo_->RunInOk(topo_->node_ns(), {"ip", "-6", "route", "add", "fd00:96::/64", "via",
+                                        topo_->external().leaf.v6});
+  ASSERT_TRUE(r.ok()) << r.status();
+  NamesReport v4 = Query(topo_->node_ns(), kClusterIp, 80, 6, Proto::kTcp, /*peer=*/true);
+  EXPECT_EQ(v4.counts, (std::map<std::string, int64_t>{{"be0", 2}, {"be1", 2}, {"be2", 2}}))
+      << Dump();
+  ASSERT_FALSE(v4.peers.empty());
+  EXPECT_EQ(v4.peers[0].substr(0, v4.peers[0].rfind(' ')), topo_->external().node.v4);
+  EXPECT_EQ(Query(topo_->node_ns(), kClusterIp, 80, 3, Proto::kUdp).ok, 3);
+  EXPECT_EQ(Query(topo_->node_ns(), kClusterIp6, 80, 3).ok, 3);
+  EXPECT_EQ(Query(topo_->node_ns(), kEmptyClusterIp, 80, 2).errors["refused"], 2)
+      << "the reset comes back up the node's own stack";
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <iostream>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -25,12 +26,15 @@ const char kAgentUsage[] =
     "usage: sluice agent --objects FILE [--node-name NAME] [--devices IF[,IF]]\n"
     "                    [--local-devices IF[,IF]] [--node-ip IP[,IP]]\n"
     "                    [--pin-root DIR] [--poll-interval-ms MS] [--netns NAME]\n"
-    "                    [--cgroup DIR] [--ready-fd FD]\n"
+    "                    [--cgroup DIR] [--ready-fd FD] [--external-hook xdp|tc]\n"
+    "                    [--local-hook tc|xdp] [--egress on|off]\n"
     "  Programs the BPF datapath of this network namespace from a file of\n"
-    "  Services and EndpointSlices and follows its changes. XDP goes on\n"
-    "  --devices (default: every interface with an address but lo) for traffic\n"
-    "  from outside the node, and on --local-devices (pods' veths) for traffic\n"
-    "  from pods. --cgroup (a cgroup v2 directory) gets the socket programs:\n"
+    "  Services and EndpointSlices and follows its changes. XDP (or tc ingress\n"
+    "  with --external-hook tc) goes on --devices (default: every interface with\n"
+    "  an address but lo) for traffic from outside the node, with tc egress\n"
+    "  there for the node's own traffic (--egress off leaves it out); tc ingress\n"
+    "  (or XDP with --local-hook xdp) goes on --local-devices (pods' veths) for\n"
+    "  traffic from pods. --cgroup (a cgroup v2 directory) gets the socket programs:\n"
     "  its processes reach services by socket load balancing (ClusterIP from\n"
     "  the node itself). Maps and links are pinned under --pin-root/NODE (default\n"
     "  /sys/fs/bpf/sluice): SIGTERM and kill -9 leave the datapath working and a\n"
@@ -85,7 +89,8 @@ std::vector<IpAddress> BackendAddresses(const Engine& engine) {
 absl::Status RunAgentCommand(const std::vector<std::string>& args) {
   auto flags =
       ParseFlags(args, {"--objects", "--node-name", "--devices", "--local-devices", "--node-ip",
-                        "--pin-root", "--poll-interval-ms", "--netns", "--ready-fd", "--cgroup"});
+                        "--pin-root", "--poll-interval-ms", "--netns", "--ready-fd", "--cgroup",
+                        "--external-hook", "--local-hook", "--egress"});
   if (!flags.ok())
     return absl::InvalidArgumentError(absl::StrCat(flags.status().message(), "\n", kAgentUsage));
   if (!flags->Has("--objects"))
@@ -105,6 +110,18 @@ absl::Status RunAgentCommand(const std::vector<std::string>& args) {
     devices = *all;
   }
   std::vector<std::string> local_devices = flags->List("--local-devices");
+  NodeAttachment plan{.devices = devices, .local_devices = local_devices};
+  for (auto [flag, tc, fallback] : {std::tuple{"--external-hook", &plan.external_tc, "xdp"},
+                                    std::tuple{"--local-hook", &plan.local_tc, "tc"}}) {
+    std::string v = flags->Get(flag, fallback);
+    if (v != "xdp" && v != "tc")
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": xdp or tc, not ", v));
+    *tc = v == "tc";
+  }
+  std::string egress = flags->Get("--egress", "on");
+  if (egress != "on" && egress != "off")
+    return absl::InvalidArgumentError(absl::StrCat("--egress: on or off, not ", egress));
+  plan.egress = egress == "on";
   NodeConfig node;
   for (const std::string& ip : flags->List("--node-ip")) {
     auto a = IpAddress::Parse(ip);
@@ -131,14 +148,15 @@ absl::Status RunAgentCommand(const std::vector<std::string>& args) {
   auto first = agent.SyncOnce();
   if (!first.ok()) return first.status();
   TouchNeighbors(BackendAddresses(**engine));
-  for (const std::string& dev : devices)
-    if (auto s = AttachXdp(**engine, LB_HOOK_EXTERNAL, dev, pin_dir); !s.ok()) return s;
-  for (const std::string& dev : local_devices)
-    if (auto s = AttachXdp(**engine, LB_HOOK_LOCAL, dev, pin_dir); !s.ok()) return s;
+  if (auto s = AttachNode(**engine, plan, pin_dir); !s.ok()) return s;
   if (flags->Has("--cgroup"))
     if (auto s = AttachCgroup(**engine, flags->Get("--cgroup"), pin_dir); !s.ok()) return s;
-  std::cerr << "sluice agent: node " << node_name << ", XDP on " << absl::StrJoin(devices, ",")
-            << (local_devices.empty() ? "" : " (pods: " + absl::StrJoin(local_devices, ",") + ")")
+  std::cerr << "sluice agent: node " << node_name << ", " << (plan.external_tc ? "tc" : "XDP")
+            << " on " << absl::StrJoin(devices, ",") << (plan.egress ? " (+tc egress)" : "")
+            << (local_devices.empty()
+                    ? ""
+                    : absl::StrCat(", ", plan.local_tc ? "tc" : "XDP", " on pods' ",
+                                   absl::StrJoin(local_devices, ",")))
             << "; " << agent.stats().services << " service ports, " << agent.stats().frontends
             << " frontends, " << agent.stats().backends << " backends" << std::endl;
 
