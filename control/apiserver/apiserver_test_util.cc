@@ -88,4 +88,22 @@ json ServiceJson(const std::string& name, int port) {
           {"spec", {{"selector", {{"app", name}}}, {"ports", {{{"port", port}}}}}}};
 }
 
+json PodJson(const std::string& name, const std::string& image) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Pod"},
+          {"metadata", {{"name", name}, {"labels", {{"app", name}}}}},
+          {"spec", {{"containers", {{{"name", "main"}, {"image", image}}}}}}};
+}
+
+json DeploymentJson(const std::string& name, const std::string& kind) {
+  return {{"apiVersion", "apps/v1"},
+          {"kind", kind},
+          {"metadata", {{"name", name}}},
+          {"spec",
+           {{"selector", {{"matchLabels", {{"app", name}}}}},
+            {"template",
+             {{"metadata", {{"labels", {{"app", name}}}}},
+              {"spec", {{"containers", {{{"name", "web"}, {"image", "nginx:1.27"}}}}}}}}}}};
+}
+
 }  // namespace sluice::apiserver

@@ -50,6 +50,10 @@ class ApiServerTest : public ::testing::Test {
 
 // A Service with one TCP port.
 nlohmann::json ServiceJson(const std::string& name, int port = 80);
+// A Pod with one container, labelled app=<name>.
+nlohmann::json PodJson(const std::string& name, const std::string& image = "busybox:1.36");
+// A Deployment (or ReplicaSet) selecting app=<name> with one nginx container.
+nlohmann::json DeploymentJson(const std::string& name, const std::string& kind = "Deployment");
 
 }  // namespace sluice::apiserver
 

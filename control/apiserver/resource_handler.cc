@@ -171,6 +171,8 @@ absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json obje
     meta.erase(server_owned);
   meta["uid"] = NewUid();
   meta["creationTimestamp"] = FormatTimestamp(clock_());
+  if (type.tracks_generation) meta["generation"] = 1;
+  if (type.initial_status) object["status"] = type.initial_status(object);
   SLUICE_RETURN_IF_ERROR(Admit(path, object, nullptr));
   if (type.namespaced) SLUICE_RETURN_IF_ERROR(CheckNamespaceExists(path.ns));
   std::optional<absl::MutexLock> allocating;
@@ -195,18 +197,34 @@ absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json obje
 absl::StatusOr<json> ResourceHandler::Replace(const ResourcePath& path, json object,
                                               const json& old, int64_t mod_revision) {
   const ResourceType& type = *path.type;
-  json& meta = Metadata(object);
-  const json& old_meta = old.at("metadata");
-  for (const char* kept : {"uid", "creationTimestamp", "namespace", "name"})
-    if (old_meta.contains(kept)) meta[kept] = old_meta[kept];
-  if (type.has_status) {
-    if (old.contains("status"))
-      object["status"] = old["status"];
-    else
+  if (path.subresource == "status") {
+    // A status write takes the status alone, as Kubernetes' status strategies.
+    json status = object.value("status", json());
+    object = old;
+    if (status.is_null())
       object.erase("status");
+    else
+      object["status"] = std::move(status);
+  } else {
+    json& meta = Metadata(object);
+    const json& old_meta = old.at("metadata");
+    for (const char* kept : {"uid", "creationTimestamp", "namespace", "name", "generation"})
+      if (old_meta.contains(kept))
+        meta[kept] = old_meta[kept];
+      else
+        meta.erase(kept);
+    if (type.has_status) {
+      if (old.contains("status"))
+        object["status"] = old["status"];
+      else
+        object.erase("status");
+    }
+    if (type.carry_over) type.carry_over(object, old);
   }
-  if (type.carry_over) type.carry_over(object, old);
+  json& meta = Metadata(object);
   SLUICE_RETURN_IF_ERROR(Admit(path, object, &old));
+  if (type.tracks_generation && object.value("spec", json()) != old.value("spec", json()))
+    meta["generation"] = old["metadata"].value("generation", 0) + 1;
   meta.erase("resourceVersion");
   json old_plain = old;
   Metadata(old_plain).erase("resourceVersion");
@@ -252,25 +270,33 @@ absl::StatusOr<json> ResourceHandler::Update(const ResourcePath& path, json obje
   return Replace(path, std::move(object), old, expected);
 }
 
+absl::StatusOr<json> RetryPatch(
+    const std::function<absl::StatusOr<json>(bool* precondition)>& attempt) {
+  for (int n = 1;; ++n) {
+    bool precondition = false;
+    absl::StatusOr<json> result = attempt(&precondition);
+    bool conflict = !result.ok() && StatusBody(result.status()).value("reason", "") == "Conflict";
+    if (!conflict || precondition || n == kPatchAttempts) return result;
+  }
+}
+
 absl::StatusOr<json> ResourceHandler::Patch(const ResourcePath& path, absl::string_view body,
                                             absl::string_view content_type) {
   SLUICE_ASSIGN_OR_RETURN(PatchType patch_type, PatchTypeOf(content_type));
-  for (int attempt = 1;; ++attempt) {
+  return RetryPatch([&](bool* precondition) -> absl::StatusOr<json> {
     SLUICE_ASSIGN_OR_RETURN(store::KeyValue kv, GetKv(path));
     SLUICE_ASSIGN_OR_RETURN(json old, DecodeObject(*path.type, kv));
     SLUICE_ASSIGN_OR_RETURN(json patched, ApplyPatch(old, body, patch_type, path.type->kind));
     if (!patched.is_object()) return BadRequestError("the patched object is not a JSON object");
     SLUICE_RETURN_IF_ERROR(CheckTypeMeta(*path.type, patched));
-    json& meta = Metadata(patched);
-    std::string rv = meta.value("resourceVersion", "");
+    std::string rv = Metadata(patched).value("resourceVersion", "");
+    *precondition = !rv.empty();
     if (!rv.empty() && rv != old["metadata"]["resourceVersion"])
       return ConflictError(SubjectOf(*path.type, path.name),
                            "the object has been modified; please apply your changes to the "
                            "latest version and try again");
-    auto result = Replace(path, std::move(patched), old, kv.mod_revision);
-    bool conflict = !result.ok() && StatusBody(result.status()).value("reason", "") == "Conflict";
-    if (!conflict || !rv.empty() || attempt == kPatchAttempts) return result;
-  }
+    return Replace(path, std::move(patched), old, kv.mod_revision);
+  });
 }
 
 absl::StatusOr<json> ResourceHandler::Delete(const ResourcePath& path) {

@@ -24,6 +24,8 @@ struct ResourcePath {
   const ResourceType* type = nullptr;
   std::string ns;    // empty: cluster-scoped, or every namespace for a list
   std::string name;  // empty: the collection
+  // "status" or "scale" for /<name>/status, /<name>/scale; else empty.
+  std::string subresource;
 };
 
 struct ListParams {
@@ -52,6 +54,15 @@ class ResourceHandler {
   absl::StatusOr<nlohmann::json> Patch(const ResourcePath& path, absl::string_view body,
                                        absl::string_view content_type);
   absl::StatusOr<nlohmann::json> Delete(const ResourcePath& path);
+  // With path.subresource "status", Update and Patch change status alone;
+  // without, they keep the stored status.
+
+  // The autoscaling/v1 Scale of a workload (resource_scale.cc); writes change
+  // spec.replicas alone.
+  absl::StatusOr<nlohmann::json> GetScale(const ResourcePath& path);
+  absl::StatusOr<nlohmann::json> UpdateScale(const ResourcePath& path, nlohmann::json scale);
+  absl::StatusOr<nlohmann::json> PatchScale(const ResourcePath& path, absl::string_view body,
+                                            absl::string_view content_type);
 
   // The namespaces every cluster starts with (default, kube-system,
   // kube-public, kube-node-lease); existing ones are left alone.
@@ -60,6 +71,10 @@ class ResourceHandler {
  private:
   // Defaulting and validation, shared by create, update and patch.
   absl::Status Admit(const ResourcePath& path, nlohmann::json& object, const nlohmann::json* old);
+  HttpResponse HandleSubresource(const ResourcePath& path, const HttpRequest& request);
+  // Sets spec.replicas from a Scale, keeping everything else of `old`.
+  absl::StatusOr<nlohmann::json> ApplyScale(const ResourcePath& path, const nlohmann::json& scale,
+                                            const nlohmann::json& old, int64_t mod_revision);
   // Writes `object` over the stored value at `mod_revision`.
   absl::StatusOr<nlohmann::json> Replace(const ResourcePath& path, nlohmann::json object,
                                          const nlohmann::json& old, int64_t mod_revision);
@@ -74,6 +89,12 @@ class ResourceHandler {
   const ResourceRegistry* registry_;
   std::function<absl::Time()> clock_;
 };
+
+// Runs `attempt` again on a Conflict unless it reports a resourceVersion
+// precondition: patches retry on a concurrent write, as Kubernetes'
+// GuaranteedUpdate does.
+absl::StatusOr<nlohmann::json> RetryPatch(
+    const std::function<absl::StatusOr<nlohmann::json>(bool* precondition)>& attempt);
 
 // The stored value with its kind, apiVersion and resourceVersion filled in.
 absl::StatusOr<nlohmann::json> DecodeObject(const ResourceType& type, const store::KeyValue& kv);
