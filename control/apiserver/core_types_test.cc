@@ -17,12 +17,6 @@ json Cells(const Reply& table, size_t row = 0) {
   return table.body["rows"][row]["cells"];
 }
 
-std::vector<std::string> ColumnNames(const Reply& table) {
-  std::vector<std::string> names;
-  for (const json& c : table.body["columnDefinitions"]) names.push_back(c["name"]);
-  return names;
-}
-
 TEST_F(ApiServerTest, NodesAreClusterScopedAndKeepTheStatusTheyRegisterWith) {
   json node = {
       {"metadata", {{"name", "n1"}, {"labels", {{"node-role.kubernetes.io/control-plane", ""}}}}},
@@ -80,9 +74,7 @@ TEST_F(ApiServerTest, SecretDataMustBeBase64WithValidKeys) {
   json secret = {{"metadata", {{"name", "s"}}}, {"data", {{"a", "not base64!"}, {"b/c", "eA=="}}}};
   Reply r = Post(kSecrets, secret);
   EXPECT_EQ(r.status, 422);
-  std::vector<std::string> fields;
-  for (const json& c : r.body["details"]["causes"]) fields.push_back(c["field"]);
-  EXPECT_THAT(fields, ::testing::UnorderedElementsAre("data[a]", "data[b/c]"));
+  EXPECT_THAT(CauseFields(r), ::testing::UnorderedElementsAre("data[a]", "data[b/c]"));
 }
 
 TEST_F(ApiServerTest, TlsSecretNeedsItsKeysAndTypeIsImmutable) {

@@ -11,12 +11,6 @@ using ::testing::HasSubstr;
 
 constexpr char kPods[] = "/api/v1/namespaces/default/pods";
 
-std::vector<std::string> Fields(const Reply& reply) {
-  std::vector<std::string> out;
-  for (const json& c : reply.body["details"]["causes"]) out.push_back(c["field"]);
-  return out;
-}
-
 TEST_F(ApiServerTest, PodGetsPodSpecDefaultsAndStartsPending) {
   json pod = PodJson("p");
   pod["spec"]["containers"][0]["ports"] = {{{"containerPort", 8080}}};
@@ -48,7 +42,7 @@ TEST_F(ApiServerTest, PodWithoutContainersIs422) {
   pod["spec"].erase("containers");
   Reply r = Post(kPods, pod);
   EXPECT_EQ(r.status, 422);
-  EXPECT_THAT(Fields(r), ::testing::ElementsAre("spec.containers"));
+  EXPECT_THAT(CauseFields(r), ::testing::ElementsAre("spec.containers"));
 }
 
 TEST_F(ApiServerTest, PodContainersNeedUniqueNamesImagesAndValidPorts) {
@@ -58,10 +52,10 @@ TEST_F(ApiServerTest, PodContainersNeedUniqueNamesImagesAndValidPorts) {
                                            {{"containerPort", 80}, {"protocol", "HTTP"}}};
   Reply r = Post(kPods, pod);
   EXPECT_EQ(r.status, 422);
-  EXPECT_THAT(Fields(r), ::testing::UnorderedElementsAre(
-                             "spec.containers[0].ports[0].containerPort",
-                             "spec.containers[0].ports[1].protocol", "spec.containers[1].name",
-                             "spec.containers[1].image"));
+  EXPECT_THAT(CauseFields(r), ::testing::UnorderedElementsAre(
+                                  "spec.containers[0].ports[0].containerPort",
+                                  "spec.containers[0].ports[1].protocol", "spec.containers[1].name",
+                                  "spec.containers[1].image"));
   EXPECT_THAT(r.body["message"].get<std::string>(), HasSubstr("Duplicate value: \"main\""));
   EXPECT_THAT(r.body["message"].get<std::string>(),
               HasSubstr("Invalid value: 70000: must be between 1 and 65535, inclusive"));
@@ -79,7 +73,7 @@ TEST_F(ApiServerTest, PodUpdateMayChangeImagesButNotTheRestOfTheSpec) {
   Reply restart =
       Call("PATCH", item, R"({"spec":{"restartPolicy":"Never"}})", "application/merge-patch+json");
   EXPECT_EQ(restart.status, 422);
-  EXPECT_THAT(Fields(restart), ::testing::ElementsAre("spec"));
+  EXPECT_THAT(CauseFields(restart), ::testing::ElementsAre("spec"));
 }
 
 TEST_F(ApiServerTest, PodTableShowsReadyStatusRestartsAndWideColumns) {
@@ -94,10 +88,9 @@ TEST_F(ApiServerTest, PodTableShowsReadyStatusRestartsAndWideColumns) {
                       {"state", {{"running", json::object()}}}}}}};
   ASSERT_EQ(Call("PUT", std::string(kPods) + "/p/status", pod.dump()).status, 200);
   Reply table = Call("GET", kPods, "", "", kTableAccept);
-  std::vector<std::string> names;
-  for (const json& c : table.body["columnDefinitions"]) names.push_back(c["name"]);
-  EXPECT_THAT(names, ::testing::ElementsAre("Name", "Ready", "Status", "Restarts", "Age", "IP",
-                                            "Node", "Nominated Node", "Readiness Gates"));
+  EXPECT_THAT(ColumnNames(table),
+              ::testing::ElementsAre("Name", "Ready", "Status", "Restarts", "Age", "IP", "Node",
+                                     "Nominated Node", "Readiness Gates"));
   const json& cells = table.body["rows"][0]["cells"];
   EXPECT_EQ(cells[1], "1/1");
   EXPECT_EQ(cells[2], "Running");

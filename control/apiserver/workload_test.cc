@@ -12,12 +12,6 @@ using ::testing::HasSubstr;
 constexpr char kDeployments[] = "/apis/apps/v1/namespaces/default/deployments";
 constexpr char kReplicaSets[] = "/apis/apps/v1/namespaces/default/replicasets";
 
-std::vector<std::string> Fields(const Reply& reply) {
-  std::vector<std::string> out;
-  for (const json& c : reply.body["details"]["causes"]) out.push_back(c["field"]);
-  return out;
-}
-
 TEST_F(ApiServerTest, DeploymentGetsKubernetesDefaultsAndAnEmptyStatus) {
   json d = DeploymentJson("web");
   d["status"] = {{"readyReplicas", 7}};  // the controller's, not the client's
@@ -51,7 +45,7 @@ TEST_F(ApiServerTest, DeploymentWithoutSelectorIs422) {
   d["spec"].erase("selector");
   Reply r = Post(kDeployments, d);
   EXPECT_EQ(r.status, 422);
-  EXPECT_THAT(Fields(r), ::testing::ElementsAre("spec.selector"));
+  EXPECT_THAT(CauseFields(r), ::testing::ElementsAre("spec.selector"));
 }
 
 TEST_F(ApiServerTest, SelectorThatMissesTheTemplateLabelsIs422) {
@@ -59,7 +53,7 @@ TEST_F(ApiServerTest, SelectorThatMissesTheTemplateLabelsIs422) {
   d["spec"]["selector"]["matchLabels"]["app"] = "other";
   Reply r = Post(kDeployments, d);
   EXPECT_EQ(r.status, 422);
-  EXPECT_THAT(Fields(r), ::testing::ElementsAre("spec.template.metadata.labels"));
+  EXPECT_THAT(CauseFields(r), ::testing::ElementsAre("spec.template.metadata.labels"));
   EXPECT_THAT(r.body["message"].get<std::string>(),
               HasSubstr("`selector` does not match template `labels`"));
 }
@@ -71,9 +65,9 @@ TEST_F(ApiServerTest, DeploymentTemplateIsValidatedAsAPodSpec) {
   d["spec"]["replicas"] = -1;
   Reply r = Post(kDeployments, d);
   EXPECT_EQ(r.status, 422);
-  EXPECT_THAT(Fields(r), ::testing::UnorderedElementsAre("spec.replicas",
-                                                         "spec.template.spec.containers[0].image",
-                                                         "spec.template.spec.restartPolicy"));
+  EXPECT_THAT(CauseFields(r), ::testing::UnorderedElementsAre(
+                                  "spec.replicas", "spec.template.spec.containers[0].image",
+                                  "spec.template.spec.restartPolicy"));
 }
 
 TEST_F(ApiServerTest, BothRollingUpdateLimitsZeroIs422) {
@@ -81,7 +75,7 @@ TEST_F(ApiServerTest, BothRollingUpdateLimitsZeroIs422) {
   d["spec"]["strategy"] = {{"rollingUpdate", {{"maxUnavailable", 0}, {"maxSurge", "0%"}}}};
   Reply r = Post(kDeployments, d);
   EXPECT_EQ(r.status, 422);
-  EXPECT_THAT(Fields(r), ::testing::ElementsAre("spec.strategy.rollingUpdate.maxUnavailable"));
+  EXPECT_THAT(CauseFields(r), ::testing::ElementsAre("spec.strategy.rollingUpdate.maxUnavailable"));
 }
 
 TEST_F(ApiServerTest, SelectorIsImmutable) {
@@ -91,7 +85,7 @@ TEST_F(ApiServerTest, SelectorIsImmutable) {
   d["spec"]["template"]["metadata"]["labels"]["tier"] = "x";
   Reply r = Call("PUT", std::string(kDeployments) + "/web", d.dump());
   EXPECT_EQ(r.status, 422);
-  EXPECT_THAT(Fields(r), ::testing::ElementsAre("spec.selector"));
+  EXPECT_THAT(CauseFields(r), ::testing::ElementsAre("spec.selector"));
   EXPECT_THAT(r.body["message"].get<std::string>(), HasSubstr("field is immutable"));
 }
 
@@ -164,10 +158,9 @@ TEST_F(ApiServerTest, DeploymentAndReplicaSetTablesHaveKubectlsColumns) {
       {"replicas", 3}, {"readyReplicas", 2}, {"updatedReplicas", 3}, {"availableReplicas", 2}};
   ASSERT_EQ(Call("PUT", std::string(kDeployments) + "/web/status", status.dump()).status, 200);
   Reply table = Call("GET", kDeployments, "", "", kTableAccept);
-  std::vector<std::string> names;
-  for (const json& c : table.body["columnDefinitions"]) names.push_back(c["name"]);
-  EXPECT_THAT(names, ::testing::ElementsAre("Name", "Ready", "Up-to-date", "Available", "Age",
-                                            "Containers", "Images", "Selector"));
+  EXPECT_THAT(ColumnNames(table),
+              ::testing::ElementsAre("Name", "Ready", "Up-to-date", "Available", "Age",
+                                     "Containers", "Images", "Selector"));
   EXPECT_EQ(table.body["rows"][0]["cells"][1], "2/3");
   EXPECT_EQ(table.body["rows"][0]["cells"][2], 3);
   EXPECT_EQ(table.body["rows"][0]["cells"][6], "nginx:1.27");
@@ -175,10 +168,8 @@ TEST_F(ApiServerTest, DeploymentAndReplicaSetTablesHaveKubectlsColumns) {
 
   ASSERT_EQ(Post(kReplicaSets, DeploymentJson("rs1", "ReplicaSet")).status, 201);
   Reply rs = Call("GET", kReplicaSets, "", "", kTableAccept);
-  names.clear();
-  for (const json& c : rs.body["columnDefinitions"]) names.push_back(c["name"]);
-  EXPECT_THAT(names, ::testing::ElementsAre("Name", "Desired", "Current", "Ready", "Age",
-                                            "Containers", "Images", "Selector"));
+  EXPECT_THAT(ColumnNames(rs), ::testing::ElementsAre("Name", "Desired", "Current", "Ready", "Age",
+                                                      "Containers", "Images", "Selector"));
   EXPECT_EQ(rs.body["rows"][0]["cells"][1], 1);
   EXPECT_EQ(rs.body["rows"][0]["cells"][2], 0);
 }
