@@ -284,6 +284,22 @@ TEST_F(KubectlTest, WatchSeesAddedModifiedAndDeleted) {
   EXPECT_THAT(out, ::testing::ContainsRegex("DELETED +w1 +ClusterIP"));
 }
 
+TEST_F(KubectlTest, DeleteNamespaceWaitsUntilItAndItsContentsAreGone) {
+  ASSERT_EQ(Kubectl("create -f " + File("gone.yaml",
+                                        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: gone\n"
+                                        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: cfg\n  namespace: gone\ndata: {a: b}\n"))
+                .code,
+            0);
+  Result deleted = Kubectl("delete namespace gone --timeout=20s");
+  ASSERT_EQ(deleted.code, 0) << deleted.output;
+  EXPECT_THAT(deleted.output, HasSubstr("namespace \"gone\" deleted"));
+  Result ns = Kubectl("get namespace gone");
+  EXPECT_EQ(ns.code, 1);
+  EXPECT_THAT(ns.output, HasSubstr("NotFound"));
+  EXPECT_THAT(Kubectl("get configmaps -n gone").output, HasSubstr("No resources found"));
+}
+
 constexpr char kWorkloads[] = R"(apiVersion: v1
 kind: Namespace
 metadata:

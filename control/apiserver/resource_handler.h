@@ -78,7 +78,16 @@ class ResourceHandler {
   // Writes `object` over the stored value at `mod_revision`.
   absl::StatusOr<nlohmann::json> Replace(const ResourcePath& path, nlohmann::json object,
                                          const nlohmann::json& old, int64_t mod_revision);
-  absl::Status CheckNamespaceExists(const std::string& ns);
+  // NotFound for a missing namespace, Forbidden for one being terminated.
+  absl::Status CheckNamespaceAccepts(const std::string& ns, const ResourcePath& path,
+                                     const std::string& name);
+  // resource_delete.cc: finalizers, and the namespace controller's part.
+  absl::StatusOr<store::WriteResult> WriteOrFinish(const std::string& key,
+                                                   const nlohmann::json& object,
+                                                   int64_t mod_revision);
+  absl::StatusOr<nlohmann::json> MarkDeleted(const ResourcePath& path,
+                                             const std::function<void(nlohmann::json&)>& change);
+  absl::StatusOr<nlohmann::json> DeleteNamespace(const ResourcePath& path);
   absl::Status DeleteNamespaceContents(const std::string& ns);
   absl::StatusOr<store::KeyValue> GetKv(const ResourcePath& path);
 
@@ -95,6 +104,11 @@ class ResourceHandler {
 // GuaranteedUpdate does.
 absl::StatusOr<nlohmann::json> RetryPatch(
     const std::function<absl::StatusOr<nlohmann::json>(bool* precondition)>& attempt);
+
+// The object as stored: without resourceVersion.
+std::string EncodeObject(nlohmann::json object);
+// metadata.deletionTimestamp is set: deletion waits for finalizers.
+bool IsBeingDeleted(const nlohmann::json& object);
 
 // The stored value with its kind, apiVersion and resourceVersion filled in.
 absl::StatusOr<nlohmann::json> DecodeObject(const ResourceType& type, const store::KeyValue& kv);

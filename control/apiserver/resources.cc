@@ -107,11 +107,19 @@ ResourceType NamespaceResource() {
                  .namespaced = false,
                  .short_names = {"ns"}};
   t.has_status = true;
+  // The lifecycle's finalizer: deletion goes through Terminating
+  // (resource_delete.cc). Only the server changes spec.finalizers.
   t.apply_defaults = [](json& o) {
-    // The namespace controller's finalizer is not served yet; phase is what
-    // kubectl shows.
-    if (!o.contains("status") || !o["status"].is_object()) o["status"] = json::object();
-    if (!o["status"].contains("phase")) o["status"]["phase"] = "Active";
+    SetDefault(ObjectField(o, "spec"), "finalizers", json::array({"kubernetes"}));
+    SetDefault(ObjectField(o, "status"), "phase", "Active");
+  };
+  t.initial_status = [](const json&) { return json{{"phase", "Active"}}; };
+  t.carry_over = [](json& o, const json& old) {
+    json::json_pointer finalizers("/spec/finalizers");
+    if (old.contains(finalizers))
+      ObjectField(o, "spec")["finalizers"] = old.at(finalizers);
+    else
+      ObjectField(o, "spec").erase("finalizers");
   };
   t.validate = [](const json& o, const json*) {
     std::vector<StatusCause> causes;
