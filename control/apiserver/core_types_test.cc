@@ -135,6 +135,15 @@ TEST_F(ApiServerTest, EventTableStartsWithLastSeenAndNamesTheObject) {
   EXPECT_EQ(cells[1], "Warning");
   EXPECT_EQ(cells[3], "pod/web");
   EXPECT_EQ(cells[9], "web.1");
+  Reply about_web =
+      Get("/api/v1/namespaces/default/events?fieldSelector=involvedObject.kind%3DPod,"
+          "involvedObject.name%3Dweb");
+  ASSERT_EQ(about_web.status, 200) << about_web.raw;
+  EXPECT_EQ(about_web.body["items"].size(), 1u);
+  EXPECT_EQ(Get("/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dother")
+                .body["items"]
+                .size(),
+            0u);
   ev["metadata"]["name"] = "elsewhere";
   ev["involvedObject"]["namespace"] = "kube-system";
   EXPECT_EQ(Post("/api/v1/namespaces/default/events", ev).status, 422);

@@ -91,6 +91,12 @@ std::optional<json> ApiResourceList(const ResourceRegistry& registry, const std:
                            {"version", "v1"},
                            {"kind", "Scale"},
                            {"verbs", subresource_verbs}});
+    if (t->has_binding)
+      resources.push_back({{"name", t->plural + "/binding"},
+                           {"singularName", ""},
+                           {"namespaced", t->namespaced},
+                           {"kind", "Binding"},
+                           {"verbs", {"create"}}});
   }
   if (resources.empty()) return std::nullopt;
   return json{{"kind", "APIResourceList"},

@@ -435,6 +435,14 @@ TEST_F(KubectlWorkloadTest, ApplyPrintsEachKindAndGetShowsTheirTables) {
                   "e2e-node +Ready +worker +[0-9]+s +v1\\.32\\.0-sluice +192\\.168\\.7\\.7"));
   Result password = Kubectl("get secret creds -n apps -o jsonpath={.data.password}");
   EXPECT_EQ(password.output, "aHVudGVyMg==");
+  // describe lists events by involvedObject and a node's pods by spec.nodeName.
+  Result described = Kubectl("describe pod solo -n apps");
+  ASSERT_EQ(described.code, 0) << described.output;
+  EXPECT_THAT(described.output, ::testing::ContainsRegex("Status: +Pending"));
+  Result events = Kubectl("get events -n apps --field-selector involvedObject.name=solo -o name");
+  EXPECT_EQ(events.output, "event/solo.1\n");
+  Result node_described = Kubectl("describe node e2e-node");
+  EXPECT_EQ(node_described.code, 0) << node_described.output;
   Result again = Kubectl("apply -f " + *dir_ + "/workloads.yaml");
   EXPECT_THAT(again.output, HasSubstr("deployment.apps/web unchanged"));
   EXPECT_THAT(again.output, HasSubstr("pod/solo unchanged"));

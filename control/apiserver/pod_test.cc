@@ -112,5 +112,46 @@ TEST_F(ApiServerTest, PodStatusColumnShowsAWaitingReason) {
   EXPECT_EQ(table.body["rows"][0]["cells"][2], "CrashLoopBackOff");
 }
 
+TEST_F(ApiServerTest, BindingAssignsTheNodeOnce) {
+  ASSERT_EQ(Post(kPods, PodJson("p")).status, 201);
+  std::string binding = std::string(kPods) + "/p/binding";
+  json bind = {{"apiVersion", "v1"},
+               {"kind", "Binding"},
+               {"metadata", {{"name", "p"}}},
+               {"target", {{"kind", "Node"}, {"name", "n1"}}}};
+  Reply bound = Call("POST", binding, bind.dump());
+  ASSERT_EQ(bound.status, 201) << bound.raw;
+  EXPECT_EQ(bound.body["status"], "Success");
+  Reply pod = Get(std::string(kPods) + "/p");
+  EXPECT_EQ(pod.body["spec"]["nodeName"], "n1");
+  EXPECT_EQ(pod.body["status"]["conditions"][0]["type"], "PodScheduled");
+  EXPECT_EQ(pod.body["status"]["phase"], "Pending");
+  bind["target"]["name"] = "n2";
+  Reply again = Call("POST", binding, bind.dump());
+  EXPECT_EQ(again.status, 409);
+  EXPECT_THAT(again.body["message"].get<std::string>(), HasSubstr("already assigned to node"));
+  ASSERT_EQ(Post(kPods, PodJson("q")).status, 201);
+  Reply no_target = Call("POST", std::string(kPods) + "/q/binding", R"({"target":{}})");
+  EXPECT_EQ(no_target.status, 422);
+  EXPECT_THAT(CauseFields(no_target), ::testing::ElementsAre("target.name"));
+}
+
+TEST_F(ApiServerTest, PodsAreSelectedBySpecNodeNameAndPhase) {
+  ASSERT_EQ(Post(kPods, PodJson("on-n1")).status, 201);
+  ASSERT_EQ(Post(kPods, PodJson("unscheduled")).status, 201);
+  ASSERT_EQ(
+      Call("POST", std::string(kPods) + "/on-n1/binding", R"({"target":{"name":"n1"}})").status,
+      201);
+  Reply mine = Get("/api/v1/pods?fieldSelector=spec.nodeName%3Dn1");
+  ASSERT_EQ(mine.status, 200) << mine.raw;
+  ASSERT_EQ(mine.body["items"].size(), 1u);
+  EXPECT_EQ(mine.body["items"][0]["metadata"]["name"], "on-n1");
+  Reply waiting =
+      Get(std::string(kPods) + "?fieldSelector=spec.nodeName%3D,status.phase%3DPending");
+  ASSERT_EQ(waiting.body["items"].size(), 1u);
+  EXPECT_EQ(waiting.body["items"][0]["metadata"]["name"], "unscheduled");
+  EXPECT_EQ(Get(std::string(kPods) + "?fieldSelector=spec.image%3Dx").status, 400);
+}
+
 }  // namespace
 }  // namespace sluice::apiserver

@@ -209,6 +209,7 @@ ResourceType ReplicaSetResource() {
   ResourceType t = Workload("ReplicaSet", "replicasets", "replicaset", "rs");
   t.apply_defaults = [](json& o) { DefaultTemplate(ObjectField(o, "spec")); };
   t.validate = ValidateReplicaSet;
+  t.field_selectors = {"status.replicas"};
   t.columns = {
       NameColumn(),
       Count("Desired", "/spec/replicas", "Number of desired pods."),

@@ -75,6 +75,12 @@ ResourceType EventResource() {
                  .short_names = {"ev"}};
   t.apply_defaults = [](json&) {};
   t.validate = ValidateEvent;
+  // kubectl describe lists an object's events by involvedObject.*.
+  t.field_selectors = {"involvedObject.kind",       "involvedObject.namespace",
+                       "involvedObject.name",       "involvedObject.uid",
+                       "involvedObject.apiVersion", "involvedObject.resourceVersion",
+                       "involvedObject.fieldPath",  "reason",
+                       "reportingComponent",        "type"};
   TableColumn name = NameColumn();
   name.priority = 1;
   t.columns = {

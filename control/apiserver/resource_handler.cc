@@ -88,7 +88,8 @@ absl::StatusOr<json> ResourceHandler::Get(const ResourcePath& path) {
 
 absl::StatusOr<json> ResourceHandler::List(const ResourcePath& path, const ListParams& params) {
   SLUICE_ASSIGN_OR_RETURN(Selector labels, Selector::ParseLabels(params.label_selector));
-  SLUICE_ASSIGN_OR_RETURN(Selector fields, Selector::ParseFields(params.field_selector));
+  SLUICE_ASSIGN_OR_RETURN(Selector fields,
+                          Selector::ParseFields(params.field_selector, path.type->field_selectors));
   store::ListOptions options{.prefix = path.type->ListPrefix(path.ns)};
   if (!params.continue_token.empty())
     SLUICE_RETURN_IF_ERROR(

@@ -61,6 +61,9 @@ class ResourceHandler {
   // spec.replicas alone.
   absl::StatusOr<nlohmann::json> GetScale(const ResourcePath& path);
   absl::StatusOr<nlohmann::json> UpdateScale(const ResourcePath& path, nlohmann::json scale);
+  // A Binding's target.name as the Pod's spec.nodeName, with the PodScheduled
+  // condition (resource_binding.cc); Conflict once the Pod has a node.
+  absl::Status Bind(const ResourcePath& path, const nlohmann::json& binding);
   absl::StatusOr<nlohmann::json> PatchScale(const ResourcePath& path, absl::string_view body,
                                             absl::string_view content_type);
 

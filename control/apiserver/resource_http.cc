@@ -90,12 +90,29 @@ HttpResponse ResourceHandler::Handle(const ResourcePath& path, const HttpRequest
       method, " is not supported on ", path.name.empty() ? "the collection " : "", type.plural)));
 }
 
-// GET, PUT and PATCH on /status and /scale.
+// GET, PUT and PATCH on /status and /scale; POST on /binding.
 HttpResponse ResourceHandler::HandleSubresource(const ResourcePath& path,
                                                 const HttpRequest& request) {
   const ResourceType& type = *path.type;
   const std::string& method = request.method;
   bool scale = path.subresource == "scale";
+  if (path.subresource == "binding") {
+    if (method != "POST")
+      return StatusResponse(MethodNotAllowedError(
+          absl::StrCat(method, " is not supported on ", type.plural, "/binding")));
+    auto body = ParseBody(request.body, request.content_type);
+    if (!body.ok()) return StatusResponse(body.status());
+    absl::Status bound = Bind(path, *std::move(body));
+    if (!bound.ok()) return StatusResponse(bound);
+    // As Kubernetes answers a binding: a Status of Success.
+    return {.status = 201,
+            .body = json({{"kind", "Status"},
+                          {"apiVersion", "v1"},
+                          {"metadata", json::object()},
+                          {"status", "Success"},
+                          {"code", 201}})
+                        .dump()};
+  }
   if (method == "GET")
     return Render(scale ? GetScale(path) : Get(path), 200, type, request, clock_());
   if (method == "PUT") {

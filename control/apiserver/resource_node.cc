@@ -96,6 +96,7 @@ ResourceType NodeResource() {
                  .namespaced = false,
                  .short_names = {"no"}};
   t.has_status = true;
+  t.field_selectors = {"spec.unschedulable"};
   t.apply_defaults = [](json& o) {
     // As SetDefaults_NodeStatus: allocatable is the capacity unless reported.
     json& status = ObjectField(o, "status");

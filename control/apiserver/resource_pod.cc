@@ -146,6 +146,11 @@ ResourceType PodResource() {
                  .short_names = {"po"},
                  .categories = {"all"}};
   t.has_status = true;
+  t.has_binding = true;
+  // The node agent lists its own Pods by spec.nodeName.
+  t.field_selectors = {"spec.nodeName",           "spec.restartPolicy", "spec.schedulerName",
+                       "spec.serviceAccountName", "status.phase",       "status.podIP",
+                       "status.nominatedNodeName"};
   t.apply_defaults = [](json& o) { DefaultPodSpec(ObjectField(o, "spec")); };
   t.initial_status = [](const json& o) {
     return json{{"phase", "Pending"}, {"qosClass", QosClass(o)}};

@@ -131,6 +131,7 @@ ResourceType SecretResource() {
     SetDefault(o, "type", "Opaque");
   };
   t.validate = ValidateSecret;
+  t.field_selectors = {"type"};
   t.columns = {
       NameColumn(),
       {.name = "Type",

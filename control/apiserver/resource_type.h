@@ -40,6 +40,9 @@ struct ResourceType {
   bool namespaced = true;
   std::vector<std::string> short_names;
   std::vector<std::string> categories;  // "all": part of `kubectl get all`
+  // Fields that ?fieldSelector= takes besides metadata.name and
+  // metadata.namespace, as Kubernetes lists them per type.
+  std::vector<std::string> field_selectors;
   // Fills the defaults Kubernetes fills, on create and update (and patch).
   std::function<void(nlohmann::json& object)> apply_defaults;
   // Field errors of a whole object; `old` is the stored object on update, null
@@ -58,6 +61,9 @@ struct ResourceType {
   bool tracks_generation = false;
   // Serves the autoscaling/v1 Scale subresource on spec.replicas.
   bool has_scale = false;
+  // Serves POST .../binding, which sets spec.nodeName once (Pods: the
+  // scheduler's write to a spec that is otherwise fixed).
+  bool has_binding = false;
   // On update: carries over what the client may leave out but the server set
   // (a Service's clusterIP). Optional.
   std::function<void(nlohmann::json& object, const nlohmann::json& old)> carry_over;

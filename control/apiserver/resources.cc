@@ -114,6 +114,7 @@ ResourceType NamespaceResource() {
     SetDefault(ObjectField(o, "status"), "phase", "Active");
   };
   t.initial_status = [](const json&) { return json{{"phase", "Active"}}; };
+  t.field_selectors = {"status.phase"};
   t.carry_over = [](json& o, const json& old) {
     json::json_pointer finalizers("/spec/finalizers");
     if (old.contains(finalizers))

@@ -86,7 +86,8 @@ HttpResponse Router::HandleResourcePath(const std::string& group, const std::str
   path.type = registry_->Find(group, version, resource);
   if (path.type == nullptr) return PathNotFound();
   if (!path.subresource.empty() && !(path.subresource == "status" && path.type->has_status) &&
-      !(path.subresource == "scale" && path.type->has_scale))
+      !(path.subresource == "scale" && path.type->has_scale) &&
+      !(path.subresource == "binding" && path.type->has_binding))
     return PathNotFound();
   if (!path.type->namespaced && !path.ns.empty()) return PathNotFound();
   if (path.type->namespaced && path.ns.empty() && request.method != "GET")
