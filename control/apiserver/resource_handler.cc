@@ -3,7 +3,6 @@
 #include <optional>
 
 #include "absl/algorithm/container.h"
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
