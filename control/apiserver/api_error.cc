@@ -18,6 +18,8 @@ absl::StatusCode CodeFor(int http_code) {
   switch (http_code) {
     case 400:
       return absl::StatusCode::kInvalidArgument;
+    case 403:
+      return absl::StatusCode::kPermissionDenied;
     case 404:
       return absl::StatusCode::kNotFound;
     case 405:
@@ -102,6 +104,11 @@ absl::Status InvalidError(const ErrorSubject& s, absl::string_view kind,
                            texts.size() == 1 ? texts[0]
                                              : absl::StrCat("[", absl::StrJoin(texts, ", "), "]")),
               details);
+}
+
+absl::Status ForbiddenError(const ErrorSubject& s, absl::string_view why) {
+  return Make(403, "Forbidden", absl::StrCat(Qualified(s), " \"", s.name, "\" is forbidden: ", why),
+              Details(s));
 }
 
 absl::Status BadRequestError(absl::string_view message) {

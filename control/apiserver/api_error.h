@@ -39,6 +39,8 @@ absl::Status ConflictError(const ErrorSubject& subject, absl::string_view why);
 // 422 with one cause per field.
 absl::Status InvalidError(const ErrorSubject& subject, absl::string_view kind,
                           std::vector<StatusCause> causes);
+// 403: the request is understood but not allowed now (a Terminating namespace).
+absl::Status ForbiddenError(const ErrorSubject& subject, absl::string_view why);
 absl::Status BadRequestError(absl::string_view message);
 absl::Status GoneError(absl::string_view message);  // 410, reason Expired
 absl::Status MethodNotAllowedError(absl::string_view message);

@@ -88,4 +88,34 @@ json ServiceJson(const std::string& name, int port) {
           {"spec", {{"selector", {{"app", name}}}, {"ports", {{{"port", port}}}}}}};
 }
 
+std::vector<std::string> ColumnNames(const Reply& table) {
+  std::vector<std::string> names;
+  for (const json& c : table.body["columnDefinitions"]) names.push_back(c["name"]);
+  return names;
+}
+
+std::vector<std::string> CauseFields(const Reply& status) {
+  std::vector<std::string> fields;
+  for (const json& c : status.body["details"]["causes"]) fields.push_back(c["field"]);
+  return fields;
+}
+
+json PodJson(const std::string& name, const std::string& image) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Pod"},
+          {"metadata", {{"name", name}, {"labels", {{"app", name}}}}},
+          {"spec", {{"containers", {{{"name", "main"}, {"image", image}}}}}}};
+}
+
+json DeploymentJson(const std::string& name, const std::string& kind) {
+  return {{"apiVersion", "apps/v1"},
+          {"kind", kind},
+          {"metadata", {{"name", name}}},
+          {"spec",
+           {{"selector", {{"matchLabels", {{"app", name}}}}},
+            {"template",
+             {{"metadata", {{"labels", {{"app", name}}}}},
+              {"spec", {{"containers", {{{"name", "web"}, {"image", "nginx:1.27"}}}}}}}}}}};
+}
+
 }  // namespace sluice::apiserver

@@ -50,6 +50,14 @@ class ApiServerTest : public ::testing::Test {
 
 // A Service with one TCP port.
 nlohmann::json ServiceJson(const std::string& name, int port = 80);
+// The names of a Table's columns, in order.
+std::vector<std::string> ColumnNames(const Reply& table);
+// The field of each cause of a Status.
+std::vector<std::string> CauseFields(const Reply& status);
+// A Pod with one container, labelled app=<name>.
+nlohmann::json PodJson(const std::string& name, const std::string& image = "busybox:1.36");
+// A Deployment (or ReplicaSet) selecting app=<name> with one nginx container.
+nlohmann::json DeploymentJson(const std::string& name, const std::string& kind = "Deployment");
 
 }  // namespace sluice::apiserver
 

@@ -75,6 +75,28 @@ std::optional<json> ApiResourceList(const ResourceRegistry& registry, const std:
     if (!t->short_names.empty()) r["shortNames"] = t->short_names;
     if (!t->categories.empty()) r["categories"] = t->categories;
     resources.push_back(std::move(r));
+    json subresource_verbs = {"get", "patch", "update"};
+    if (t->has_status)
+      resources.push_back({{"name", t->plural + "/status"},
+                           {"singularName", ""},
+                           {"namespaced", t->namespaced},
+                           {"kind", t->kind},
+                           {"verbs", subresource_verbs}});
+    // kubectl scale finds the Scale's group and version here.
+    if (t->has_scale)
+      resources.push_back({{"name", t->plural + "/scale"},
+                           {"singularName", ""},
+                           {"namespaced", t->namespaced},
+                           {"group", "autoscaling"},
+                           {"version", "v1"},
+                           {"kind", "Scale"},
+                           {"verbs", subresource_verbs}});
+    if (t->has_binding)
+      resources.push_back({{"name", t->plural + "/binding"},
+                           {"singularName", ""},
+                           {"namespaced", t->namespaced},
+                           {"kind", "Binding"},
+                           {"verbs", {"create"}}});
   }
   if (resources.empty()) return std::nullopt;
   return json{{"kind", "APIResourceList"},

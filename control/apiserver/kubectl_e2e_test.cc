@@ -1,122 +1,19 @@
-// The real kubectl against `sluice server`: a server on a free loopback port
-// with a fresh data directory and a generated kubeconfig; every kubectl run is
-// bounded by timeout(1), and its exit code and output are both checked.
-#include <fcntl.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+// The real kubectl against `sluice server`: namespaces, Services, ConfigMaps
+// and EndpointSlices: create, apply, patch, watch, delete.
 #include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <thread>
 
+#include "control/apiserver/kubectl_test_util.h"
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
+namespace sluice::apiserver {
 namespace {
 
 using json = nlohmann::json;
 using ::testing::HasSubstr;
-
-struct Result {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
-
-// Starts `sh -c command` in its own process group, output to `log`.
-pid_t Spawn(const std::string& command, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    setpgid(0, 0);
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
-    _exit(127);
-  }
-  return pid;
-}
-
-// Waits up to `seconds` for `pid`; kills its group if it is still running.
-int Reap(pid_t pid, int seconds) {
-  int status = 0;
-  for (int i = 0; i < seconds * 20; ++i) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  kill(-pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return -1;
-}
-
-class KubectlTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/kubectl_e2e.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = new std::string(tmpl);
-    std::filesystem::create_directories(*dir_ + "/home");
-    // kubectl caches discovery under $HOME/.kube/cache; a fresh HOME keeps
-    // runs from seeing another server's documents.
-    setenv("HOME", (*dir_ + "/home").c_str(), 1);
-    setenv("KUBECONFIG", (*dir_ + "/kubeconfig").c_str(), 1);
-    const char* sluice = getenv("SLUICE_BINARY");
-    ASSERT_NE(sluice, nullptr) << "SLUICE_BINARY is not set";
-    server_ = Spawn(std::string("exec ") + sluice + " server --data-dir " + *dir_ +
-                        "/data --listen 127.0.0.1:0 --kubeconfig-out " + *dir_ + "/kubeconfig",
-                    *dir_ + "/server.log");
-    for (int i = 0; i < 200 && !std::filesystem::exists(*dir_ + "/kubeconfig"); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ASSERT_TRUE(std::filesystem::exists(*dir_ + "/kubeconfig")) << ReadFile(*dir_ + "/server.log");
-  }
-
-  static void TearDownTestSuite() {
-    if (server_ > 0) {
-      kill(server_, SIGTERM);
-      EXPECT_EQ(Reap(server_, 10), 0) << "sluice server did not stop cleanly";
-    }
-    std::filesystem::remove_all(*dir_);
-  }
-
-  void SetUp() override {
-    // kubectl is on every machine this runs on; without it the test fails.
-    ASSERT_EQ(system("command -v kubectl >/dev/null 2>&1"), 0) << "kubectl is not installed";
-  }
-
-  static Result Kubectl(const std::string& args) {
-    std::string log = *dir_ + "/kubectl.out";
-    pid_t pid = Spawn("exec timeout 30 kubectl " + args, log);
-    int code = Reap(pid, 40);
-    return {code, ReadFile(log)};
-  }
-
-  static std::string File(const std::string& name, const std::string& text) {
-    std::string path = *dir_ + "/" + name;
-    WriteFile(path, text);
-    return path;
-  }
-
-  static inline std::string* dir_ = nullptr;
-  static inline pid_t server_ = -1;
-};
 
 constexpr char kShop[] = R"(apiVersion: v1
 kind: Namespace
@@ -284,4 +181,21 @@ TEST_F(KubectlTest, WatchSeesAddedModifiedAndDeleted) {
   EXPECT_THAT(out, ::testing::ContainsRegex("DELETED +w1 +ClusterIP"));
 }
 
+TEST_F(KubectlTest, DeleteNamespaceWaitsUntilItAndItsContentsAreGone) {
+  ASSERT_EQ(Kubectl("create -f " + File("gone.yaml",
+                                        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: gone\n"
+                                        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: cfg\n  namespace: gone\ndata: {a: b}\n"))
+                .code,
+            0);
+  Result deleted = Kubectl("delete namespace gone --timeout=20s");
+  ASSERT_EQ(deleted.code, 0) << deleted.output;
+  EXPECT_THAT(deleted.output, HasSubstr("namespace \"gone\" deleted"));
+  Result ns = Kubectl("get namespace gone");
+  EXPECT_EQ(ns.code, 1);
+  EXPECT_THAT(ns.output, HasSubstr("NotFound"));
+  EXPECT_THAT(Kubectl("get configmaps -n gone").output, HasSubstr("No resources found"));
+}
+
 }  // namespace
+}  // namespace sluice::apiserver

@@ -16,10 +16,31 @@ using json = nlohmann::json;
 // patchMergeKey of the lists with patchStrategy "merge", by kind and field path
 // (paths in the object, list indexes left out), from the Go types' tags.
 const std::map<std::string, std::string>& MergeKeys() {
-  static const auto* keys = new std::map<std::string, std::string>{
-      {"Service:spec.ports", "port"},
-      {"*:metadata.ownerReferences", "uid"},
-  };
+  static const auto* keys = [] {
+    auto* k = new std::map<std::string, std::string>{
+        {"Service:spec.ports", "port"},
+        {"*:metadata.ownerReferences", "uid"},
+        {"ServiceAccount:secrets", "name"},
+        {"ServiceAccount:imagePullSecrets", "name"},
+    };
+    // Every PodSpec: in a Pod, and in the template of a workload.
+    for (const char* at :
+         {"Pod:spec", "Deployment:spec.template.spec", "ReplicaSet:spec.template.spec"}) {
+      for (const char* containers : {"containers", "initContainers"}) {
+        std::string c = absl::StrCat(at, ".", containers);
+        (*k)[c] = "name";
+        (*k)[c + ".ports"] = "containerPort";
+        (*k)[c + ".env"] = "name";
+        (*k)[c + ".volumeMounts"] = "mountPath";
+      }
+      (*k)[absl::StrCat(at, ".volumes")] = "name";
+      (*k)[absl::StrCat(at, ".imagePullSecrets")] = "name";
+    }
+    for (const char* kind : {"Pod", "Node", "Deployment", "ReplicaSet"})
+      (*k)[absl::StrCat(kind, ":status.conditions")] = "type";
+    (*k)["Node:status.addresses"] = "type";
+    return k;
+  }();
   return *keys;
 }
 

@@ -2,12 +2,14 @@
 
 #include <optional>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "control/apiserver/api_error.h"
 #include "control/apiserver/object_meta.h"
 #include "control/apiserver/patch.h"
+#include "control/apiserver/resources.h"
 #include "control/apiserver/selector.h"
 #include "control/status_macros.h"
 
@@ -44,12 +46,6 @@ absl::Status DecodeContinue(const std::string& token, int64_t* revision, std::st
   return BadRequestError("invalid continue token");
 }
 
-// The object with server-owned fields (resourceVersion) removed, for storage.
-std::string Encode(json object) {
-  Metadata(object).erase("resourceVersion");
-  return object.dump();
-}
-
 absl::Status CheckTypeMeta(const ResourceType& type, const json& object) {
   std::string kind = object.value("kind", "");
   std::string api_version = object.value("apiVersion", "");
@@ -62,6 +58,11 @@ absl::Status CheckTypeMeta(const ResourceType& type, const json& object) {
 }
 
 }  // namespace
+
+std::string EncodeObject(json object) {
+  Metadata(object).erase("resourceVersion");
+  return object.dump();
+}
 
 absl::StatusOr<json> DecodeObject(const ResourceType& type, const store::KeyValue& kv) {
   json object = json::parse(kv.value, nullptr, false);
@@ -86,7 +87,8 @@ absl::StatusOr<json> ResourceHandler::Get(const ResourcePath& path) {
 
 absl::StatusOr<json> ResourceHandler::List(const ResourcePath& path, const ListParams& params) {
   SLUICE_ASSIGN_OR_RETURN(Selector labels, Selector::ParseLabels(params.label_selector));
-  SLUICE_ASSIGN_OR_RETURN(Selector fields, Selector::ParseFields(params.field_selector));
+  SLUICE_ASSIGN_OR_RETURN(Selector fields,
+                          Selector::ParseFields(params.field_selector, path.type->field_selectors));
   store::ListOptions options{.prefix = path.type->ListPrefix(path.ns)};
   if (!params.continue_token.empty())
     SLUICE_RETURN_IF_ERROR(
@@ -136,10 +138,16 @@ absl::Status ResourceHandler::Admit(const ResourcePath& path, json& object, cons
   return absl::OkStatus();
 }
 
-absl::Status ResourceHandler::CheckNamespaceExists(const std::string& ns) {
+absl::Status ResourceHandler::CheckNamespaceAccepts(const std::string& ns, const ResourcePath& path,
+                                                    const std::string& name) {
   const ResourceType* namespaces = registry_->Find("", "v1", "namespaces");
   SLUICE_ASSIGN_OR_RETURN(auto kv, store_->Get(namespaces->Key("", ns), store::kLatest));
   if (!kv) return NotFoundError(SubjectOf(*namespaces, ns));
+  SLUICE_ASSIGN_OR_RETURN(json namespace_object, DecodeObject(*namespaces, *kv));
+  if (IsBeingDeleted(namespace_object))
+    return ForbiddenError(SubjectOf(*path.type, name),
+                          absl::StrCat("unable to create new content in namespace ", ns,
+                                       " because it is being terminated"));
   return absl::OkStatus();
 }
 
@@ -166,13 +174,16 @@ absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json obje
                             "Required value: name or generateName is required", "metadata.name"}});
     meta["name"] = GenerateName(generate);
   }
-  for (const char* server_owned :
-       {"resourceVersion", "uid", "creationTimestamp", "deletionTimestamp", "selfLink"})
+  for (const char* server_owned : {"resourceVersion", "uid", "creationTimestamp",
+                                   "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"})
     meta.erase(server_owned);
   meta["uid"] = NewUid();
   meta["creationTimestamp"] = FormatTimestamp(clock_());
+  if (type.tracks_generation) meta["generation"] = 1;
+  if (type.initial_status) object["status"] = type.initial_status(object);
   SLUICE_RETURN_IF_ERROR(Admit(path, object, nullptr));
-  if (type.namespaced) SLUICE_RETURN_IF_ERROR(CheckNamespaceExists(path.ns));
+  if (type.namespaced)
+    SLUICE_RETURN_IF_ERROR(CheckNamespaceAccepts(path.ns, path, meta.value("name", "")));
   std::optional<absl::MutexLock> allocating;
   if (type.allocate) {
     allocating.emplace(&allocate_mu_);
@@ -181,7 +192,7 @@ absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json obje
   // A generated name may collide; Kubernetes retries it the same way.
   for (int attempt = 0;; ++attempt) {
     std::string name = meta["name"];
-    auto revision = store_->Create(type.Key(path.ns, name), Encode(object));
+    auto revision = store_->Create(type.Key(path.ns, name), EncodeObject(object));
     if (revision.ok()) {
       meta["resourceVersion"] = absl::StrCat(*revision);
       return object;
@@ -195,18 +206,43 @@ absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json obje
 absl::StatusOr<json> ResourceHandler::Replace(const ResourcePath& path, json object,
                                               const json& old, int64_t mod_revision) {
   const ResourceType& type = *path.type;
-  json& meta = Metadata(object);
-  const json& old_meta = old.at("metadata");
-  for (const char* kept : {"uid", "creationTimestamp", "namespace", "name"})
-    if (old_meta.contains(kept)) meta[kept] = old_meta[kept];
-  if (type.has_status) {
-    if (old.contains("status"))
-      object["status"] = old["status"];
-    else
+  if (path.subresource == "status") {
+    // A status write takes the status alone, as Kubernetes' status strategies.
+    json status = object.value("status", json());
+    object = old;
+    if (status.is_null())
       object.erase("status");
+    else
+      object["status"] = std::move(status);
+  } else {
+    json& meta = Metadata(object);
+    const json& old_meta = old.at("metadata");
+    for (const char* kept : {"uid", "creationTimestamp", "namespace", "name", "generation",
+                             "deletionTimestamp", "deletionGracePeriodSeconds"})
+      if (old_meta.contains(kept))
+        meta[kept] = old_meta[kept];
+      else
+        meta.erase(kept);
+    if (type.has_status) {
+      if (old.contains("status"))
+        object["status"] = old["status"];
+      else
+        object.erase("status");
+    }
+    if (type.carry_over) type.carry_over(object, old);
   }
-  if (type.carry_over) type.carry_over(object, old);
+  json& meta = Metadata(object);
   SLUICE_RETURN_IF_ERROR(Admit(path, object, &old));
+  if (IsBeingDeleted(old))
+    for (const json& f : ArrayAt(object, "/metadata/finalizers"))
+      if (!absl::c_linear_search(ArrayAt(old, "/metadata/finalizers"), f))
+        return InvalidError(SubjectOf(type, path.name), type.kind,
+                            {{"FieldValueForbidden",
+                              "Forbidden: no new finalizers can be added if the object is being "
+                              "deleted",
+                              "metadata.finalizers"}});
+  if (type.tracks_generation && object.value("spec", json()) != old.value("spec", json()))
+    meta["generation"] = old["metadata"].value("generation", 0) + 1;
   meta.erase("resourceVersion");
   json old_plain = old;
   Metadata(old_plain).erase("resourceVersion");
@@ -214,8 +250,8 @@ absl::StatusOr<json> ResourceHandler::Replace(const ResourcePath& path, json obj
     // Nothing changed: no write and no event, as Kubernetes skips no-op updates.
     return old;
   }
-  SLUICE_ASSIGN_OR_RETURN(store::WriteResult result, store_->Update(type.Key(path.ns, path.name),
-                                                                    Encode(object), mod_revision));
+  SLUICE_ASSIGN_OR_RETURN(store::WriteResult result,
+                          WriteOrFinish(type.Key(path.ns, path.name), object, mod_revision));
   if (!result.succeeded) {
     if (!result.kv) return NotFoundError(SubjectOf(type, path.name));
     return ConflictError(SubjectOf(type, path.name),
@@ -252,49 +288,33 @@ absl::StatusOr<json> ResourceHandler::Update(const ResourcePath& path, json obje
   return Replace(path, std::move(object), old, expected);
 }
 
+absl::StatusOr<json> RetryPatch(
+    const std::function<absl::StatusOr<json>(bool* precondition)>& attempt) {
+  for (int n = 1;; ++n) {
+    bool precondition = false;
+    absl::StatusOr<json> result = attempt(&precondition);
+    bool conflict = !result.ok() && StatusBody(result.status()).value("reason", "") == "Conflict";
+    if (!conflict || precondition || n == kPatchAttempts) return result;
+  }
+}
+
 absl::StatusOr<json> ResourceHandler::Patch(const ResourcePath& path, absl::string_view body,
                                             absl::string_view content_type) {
   SLUICE_ASSIGN_OR_RETURN(PatchType patch_type, PatchTypeOf(content_type));
-  for (int attempt = 1;; ++attempt) {
+  return RetryPatch([&](bool* precondition) -> absl::StatusOr<json> {
     SLUICE_ASSIGN_OR_RETURN(store::KeyValue kv, GetKv(path));
     SLUICE_ASSIGN_OR_RETURN(json old, DecodeObject(*path.type, kv));
     SLUICE_ASSIGN_OR_RETURN(json patched, ApplyPatch(old, body, patch_type, path.type->kind));
     if (!patched.is_object()) return BadRequestError("the patched object is not a JSON object");
     SLUICE_RETURN_IF_ERROR(CheckTypeMeta(*path.type, patched));
-    json& meta = Metadata(patched);
-    std::string rv = meta.value("resourceVersion", "");
+    std::string rv = Metadata(patched).value("resourceVersion", "");
+    *precondition = !rv.empty();
     if (!rv.empty() && rv != old["metadata"]["resourceVersion"])
       return ConflictError(SubjectOf(*path.type, path.name),
                            "the object has been modified; please apply your changes to the "
                            "latest version and try again");
-    auto result = Replace(path, std::move(patched), old, kv.mod_revision);
-    bool conflict = !result.ok() && StatusBody(result.status()).value("reason", "") == "Conflict";
-    if (!conflict || !rv.empty() || attempt == kPatchAttempts) return result;
-  }
-}
-
-absl::StatusOr<json> ResourceHandler::Delete(const ResourcePath& path) {
-  for (;;) {
-    SLUICE_ASSIGN_OR_RETURN(store::KeyValue kv, GetKv(path));
-    SLUICE_ASSIGN_OR_RETURN(json object, DecodeObject(*path.type, kv));
-    SLUICE_ASSIGN_OR_RETURN(store::WriteResult result, store_->Delete(kv.key, kv.mod_revision));
-    if (!result.succeeded) continue;  // changed meanwhile: delete what is there now
-    if (path.type->plural == "namespaces" && path.type->group.empty())
-      SLUICE_RETURN_IF_ERROR(DeleteNamespaceContents(path.name));
-    return object;
-  }
-}
-
-// Kubernetes' namespace controller empties a Terminating namespace before it
-// goes; without finalizers yet, the contents go right away.
-absl::Status ResourceHandler::DeleteNamespaceContents(const std::string& ns) {
-  for (const ResourceType* type : registry_->All()) {
-    if (!type->namespaced) continue;
-    SLUICE_ASSIGN_OR_RETURN(store::ListResult list, store_->List({.prefix = type->ListPrefix(ns)}));
-    for (const store::KeyValue& kv : list.kvs)
-      SLUICE_RETURN_IF_ERROR(store_->Delete(kv.key, store::kUnconditional).status());
-  }
-  return absl::OkStatus();
+    return Replace(path, std::move(patched), old, kv.mod_revision);
+  });
 }
 
 absl::Status ResourceHandler::EnsureSystemNamespaces() {

@@ -24,6 +24,8 @@ struct ResourcePath {
   const ResourceType* type = nullptr;
   std::string ns;    // empty: cluster-scoped, or every namespace for a list
   std::string name;  // empty: the collection
+  // "status" or "scale" for /<name>/status, /<name>/scale; else empty.
+  std::string subresource;
 };
 
 struct ListParams {
@@ -52,6 +54,18 @@ class ResourceHandler {
   absl::StatusOr<nlohmann::json> Patch(const ResourcePath& path, absl::string_view body,
                                        absl::string_view content_type);
   absl::StatusOr<nlohmann::json> Delete(const ResourcePath& path);
+  // With path.subresource "status", Update and Patch change status alone;
+  // without, they keep the stored status.
+
+  // The autoscaling/v1 Scale of a workload (resource_scale.cc); writes change
+  // spec.replicas alone.
+  absl::StatusOr<nlohmann::json> GetScale(const ResourcePath& path);
+  absl::StatusOr<nlohmann::json> UpdateScale(const ResourcePath& path, nlohmann::json scale);
+  // A Binding's target.name as the Pod's spec.nodeName, with the PodScheduled
+  // condition (resource_binding.cc); Conflict once the Pod has a node.
+  absl::Status Bind(const ResourcePath& path, const nlohmann::json& binding);
+  absl::StatusOr<nlohmann::json> PatchScale(const ResourcePath& path, absl::string_view body,
+                                            absl::string_view content_type);
 
   // The namespaces every cluster starts with (default, kube-system,
   // kube-public, kube-node-lease); existing ones are left alone.
@@ -60,10 +74,23 @@ class ResourceHandler {
  private:
   // Defaulting and validation, shared by create, update and patch.
   absl::Status Admit(const ResourcePath& path, nlohmann::json& object, const nlohmann::json* old);
+  HttpResponse HandleSubresource(const ResourcePath& path, const HttpRequest& request);
+  // Sets spec.replicas from a Scale, keeping everything else of `old`.
+  absl::StatusOr<nlohmann::json> ApplyScale(const ResourcePath& path, const nlohmann::json& scale,
+                                            const nlohmann::json& old, int64_t mod_revision);
   // Writes `object` over the stored value at `mod_revision`.
   absl::StatusOr<nlohmann::json> Replace(const ResourcePath& path, nlohmann::json object,
                                          const nlohmann::json& old, int64_t mod_revision);
-  absl::Status CheckNamespaceExists(const std::string& ns);
+  // NotFound for a missing namespace, Forbidden for one being terminated.
+  absl::Status CheckNamespaceAccepts(const std::string& ns, const ResourcePath& path,
+                                     const std::string& name);
+  // resource_delete.cc: finalizers, and the namespace controller's part.
+  absl::StatusOr<store::WriteResult> WriteOrFinish(const std::string& key,
+                                                   const nlohmann::json& object,
+                                                   int64_t mod_revision);
+  absl::StatusOr<nlohmann::json> MarkDeleted(const ResourcePath& path,
+                                             const std::function<void(nlohmann::json&)>& change);
+  absl::StatusOr<nlohmann::json> DeleteNamespace(const ResourcePath& path);
   absl::Status DeleteNamespaceContents(const std::string& ns);
   absl::StatusOr<store::KeyValue> GetKv(const ResourcePath& path);
 
@@ -74,6 +101,17 @@ class ResourceHandler {
   const ResourceRegistry* registry_;
   std::function<absl::Time()> clock_;
 };
+
+// Runs `attempt` again on a Conflict unless it reports a resourceVersion
+// precondition: patches retry on a concurrent write, as Kubernetes'
+// GuaranteedUpdate does.
+absl::StatusOr<nlohmann::json> RetryPatch(
+    const std::function<absl::StatusOr<nlohmann::json>(bool* precondition)>& attempt);
+
+// The object as stored: without resourceVersion.
+std::string EncodeObject(nlohmann::json object);
+// metadata.deletionTimestamp is set: deletion waits for finalizers.
+bool IsBeingDeleted(const nlohmann::json& object);
 
 // The stored value with its kind, apiVersion and resourceVersion filled in.
 absl::StatusOr<nlohmann::json> DecodeObject(const ResourceType& type, const store::KeyValue& kv);

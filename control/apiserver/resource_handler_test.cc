@@ -196,7 +196,7 @@ TEST_F(ApiServerTest, ListAcrossNamespaces) {
 
 TEST_F(ApiServerTest, UnknownPathsAndMethodsAreStatusErrors) {
   EXPECT_EQ(Get("/api/v1/namespaces/default/widgets").status, 404);
-  EXPECT_EQ(Get("/apis/apps/v1").status, 404);
+  EXPECT_EQ(Get("/apis/batch/v1").status, 404);
   EXPECT_EQ(Call("PUT", kServices, "{}").status, 405);
   EXPECT_EQ(Call("POST", "/api/v1/services", ServiceJson("x").dump()).status, 404);
 }

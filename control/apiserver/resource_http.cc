@@ -17,7 +17,9 @@ HttpResponse Render(absl::StatusOr<json> result, int success_code, const Resourc
                     const HttpRequest& request, absl::Time now) {
   if (!result.ok()) return StatusResponse(result.status());
   OutputFormat format = NegotiateOutput(request.accept);
-  if (format.table && request.method == "GET") {
+  // A Scale is not the type's object, and kubectl takes it as it is.
+  std::string kind = result->value("kind", "");
+  if (format.table && request.method == "GET" && (kind == type.kind || kind == type.ListKind())) {
     std::vector<json> objects;
     json list_meta = json::object();
     if (result->contains("items")) {
@@ -50,6 +52,7 @@ HttpResponse ResourceHandler::Handle(const ResourcePath& path, const HttpRequest
   const std::string& method = request.method;
   if (!request.Query("dryRun").empty())
     return StatusResponse(BadRequestError("dryRun is not supported by this server yet"));
+  if (!path.subresource.empty()) return HandleSubresource(path, request);
   if (method == "GET") {
     if (IsTrue(request.Query("watch")))
       return ServeWatch(store_, path, request, WatchConfig{}, clock_);
@@ -85,6 +88,45 @@ HttpResponse ResourceHandler::Handle(const ResourcePath& path, const HttpRequest
   }
   return StatusResponse(MethodNotAllowedError(absl::StrCat(
       method, " is not supported on ", path.name.empty() ? "the collection " : "", type.plural)));
+}
+
+// GET, PUT and PATCH on /status and /scale; POST on /binding.
+HttpResponse ResourceHandler::HandleSubresource(const ResourcePath& path,
+                                                const HttpRequest& request) {
+  const ResourceType& type = *path.type;
+  const std::string& method = request.method;
+  bool scale = path.subresource == "scale";
+  if (path.subresource == "binding") {
+    if (method != "POST")
+      return StatusResponse(MethodNotAllowedError(
+          absl::StrCat(method, " is not supported on ", type.plural, "/binding")));
+    auto body = ParseBody(request.body, request.content_type);
+    if (!body.ok()) return StatusResponse(body.status());
+    absl::Status bound = Bind(path, *std::move(body));
+    if (!bound.ok()) return StatusResponse(bound);
+    // As Kubernetes answers a binding: a Status of Success.
+    return {.status = 201,
+            .body = json({{"kind", "Status"},
+                          {"apiVersion", "v1"},
+                          {"metadata", json::object()},
+                          {"status", "Success"},
+                          {"code", 201}})
+                        .dump()};
+  }
+  if (method == "GET")
+    return Render(scale ? GetScale(path) : Get(path), 200, type, request, clock_());
+  if (method == "PUT") {
+    auto body = ParseBody(request.body, request.content_type);
+    if (!body.ok()) return StatusResponse(body.status());
+    return Render(scale ? UpdateScale(path, *std::move(body)) : Update(path, *std::move(body)), 200,
+                  type, request, clock_());
+  }
+  if (method == "PATCH")
+    return Render(scale ? PatchScale(path, request.body, request.content_type)
+                        : Patch(path, request.body, request.content_type),
+                  200, type, request, clock_());
+  return StatusResponse(MethodNotAllowedError(
+      absl::StrCat(method, " is not supported on ", type.plural, "/", path.subresource)));
 }
 
 }  // namespace sluice::apiserver

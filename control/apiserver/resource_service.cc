@@ -17,11 +17,6 @@ namespace {
 
 using json = nlohmann::json;
 
-json& ObjectField(json& parent, const char* name) {
-  if (!parent.contains(name) || !parent[name].is_object()) parent[name] = json::object();
-  return parent[name];
-}
-
 // As pkg/apis/core/v1/defaults.go (SetDefaults_Service).
 void DefaultService(json& o) {
   json& spec = ObjectField(o, "spec");
@@ -171,6 +166,8 @@ ResourceType ServiceResource() {
                  .categories = {"all"}};
   t.apply_defaults = DefaultService;
   t.has_status = true;
+  // Create drops a client's status (load balancer ingress is the controllers').
+  t.initial_status = [](const json&) { return json{{"loadBalancer", json::object()}}; };
   t.allocate = AllocateClusterIp;
   t.carry_over = [](json& o, const json& old) {
     // Clients that did not set clusterIP (kubectl apply of a hand-written file)
@@ -185,29 +182,30 @@ ResourceType ServiceResource() {
   };
   t.validate = ValidateService;
   t.columns = {
+      NameColumn(),
       {.name = "Type",
        .type = "string",
        .description = "The type of the service",
-       .cell = [](const json& o) { return StringAt(o, "/spec/type", "ClusterIP"); }},
+       .cell = [](const json& o, absl::Time) { return StringAt(o, "/spec/type", "ClusterIP"); }},
       {.name = "Cluster-IP",
        .type = "string",
        .description = "The cluster IP",
-       .cell = [](const json& o) { return StringAt(o, "/spec/clusterIP", "<none>"); }},
+       .cell = [](const json& o, absl::Time) { return StringAt(o, "/spec/clusterIP", "<none>"); }},
       {.name = "External-IP",
        .type = "string",
        .description = "External addresses",
-       .cell = [](const json& o) { return ExternalIp(o); }},
+       .cell = [](const json& o, absl::Time) { return ExternalIp(o); }},
       {.name = "Port(s)",
        .type = "string",
        .description = "The ports of the service",
-       .cell = [](const json& o) { return ServicePorts(o); }},
+       .cell = [](const json& o, absl::Time) { return ServicePorts(o); }},
   };
-  // After AGE in kubectl's order; TableColumns are placed by the converter.
+  t.columns.push_back(AgeColumn());
   t.columns.push_back({.name = "Selector",
                        .type = "string",
                        .description = "The selector",
                        .priority = 1,
-                       .cell = [](const json& o) { return Selector(o); }});
+                       .cell = [](const json& o, absl::Time) { return Selector(o); }});
   return t;
 }
 
@@ -239,15 +237,16 @@ ResourceType EndpointSliceResource() {
     return causes;
   };
   t.columns = {
+      NameColumn(),
       {.name = "AddressType",
        .type = "string",
        .description = "The type of address",
-       .cell = [](const json& o) { return StringAt(o, "/addressType", ""); }},
+       .cell = [](const json& o, absl::Time) { return StringAt(o, "/addressType", ""); }},
       {.name = "Ports",
        .type = "string",
        .description = "The ports of the slice",
        .cell =
-           [](const json& o) {
+           [](const json& o, absl::Time) {
              std::vector<std::string> ports;
              if (o.contains("ports") && o["ports"].is_array())
                for (const json& p : o["ports"])
@@ -258,7 +257,7 @@ ResourceType EndpointSliceResource() {
        .type = "string",
        .description = "The first addresses",
        .cell =
-           [](const json& o) {
+           [](const json& o, absl::Time) {
              std::vector<std::string> addrs;
              size_t total = 0;
              if (o.contains("endpoints") && o["endpoints"].is_array())
@@ -274,6 +273,7 @@ ResourceType EndpointSliceResource() {
                absl::StrAppend(&text, " + ", total - addrs.size(), " more...");
              return json(text);
            }},
+      AgeColumn(),
   };
   return t;
 }

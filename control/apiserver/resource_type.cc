@@ -3,8 +3,31 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "control/apiserver/object_meta.h"
 
 namespace sluice::apiserver {
+
+TableColumn NameColumn() {
+  return {.name = "Name",
+          .type = "string",
+          .format = "name",
+          .description = "Name must be unique within a namespace.",
+          .cell = [](const nlohmann::json& o, absl::Time) {
+            return nlohmann::json(o.value("metadata", nlohmann::json::object()).value("name", ""));
+          }};
+}
+
+TableColumn AgeColumn() {
+  return {.name = "Age",
+          .type = "string",
+          .description =
+              "CreationTimestamp is a timestamp representing the server time when this "
+              "object was created.",
+          .cell = [](const nlohmann::json& o, absl::Time now) {
+            return nlohmann::json(HumanAge(
+                o.value("metadata", nlohmann::json::object()).value("creationTimestamp", ""), now));
+          }};
+}
 
 std::string ResourceType::KeyPrefix() const {
   return group.empty() ? absl::StrCat("/registry/", plural, "/")

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "control/apiserver/api_error.h"
 #include "control/store/store.h"
 #include "nlohmann/json.hpp"
@@ -23,8 +24,12 @@ struct TableColumn {
   std::string format;  // "name" for the name column
   std::string description;
   int priority = 0;  // 1: only with -o wide
-  std::function<nlohmann::json(const nlohmann::json& object)> cell;
+  // `now` is the server's clock, for ages ("5m", "3 (2m ago)").
+  std::function<nlohmann::json(const nlohmann::json& object, absl::Time now)> cell;
 };
+// The NAME and AGE columns most tables have.
+TableColumn NameColumn();
+TableColumn AgeColumn();
 
 struct ResourceType {
   std::string group;  // "" for the core group
@@ -35,22 +40,37 @@ struct ResourceType {
   bool namespaced = true;
   std::vector<std::string> short_names;
   std::vector<std::string> categories;  // "all": part of `kubectl get all`
+  // Fields that ?fieldSelector= takes besides metadata.name and
+  // metadata.namespace, as Kubernetes lists them per type.
+  std::vector<std::string> field_selectors;
   // Fills the defaults Kubernetes fills, on create and update (and patch).
   std::function<void(nlohmann::json& object)> apply_defaults;
   // Field errors of a whole object; `old` is the stored object on update, null
   // on create. Called after defaulting.
   std::function<std::vector<StatusCause>(const nlohmann::json& object, const nlohmann::json* old)>
       validate;
-  // Status is written through the status subresource (not served yet), so an
-  // update of the object keeps the stored status, as Kubernetes does.
+  // Status is written through the status subresource, so an update of the
+  // object keeps the stored status and a status update keeps the rest, as
+  // Kubernetes does.
   bool has_status = false;
+  // What a created object's status starts as (a Pod's phase Pending); unset:
+  // the client's status is kept (a Node registers with its addresses).
+  std::function<nlohmann::json(const nlohmann::json& object)> initial_status;
+  // metadata.generation is 1 on create and counts changes of spec, for the
+  // controllers' status.observedGeneration.
+  bool tracks_generation = false;
+  // Serves the autoscaling/v1 Scale subresource on spec.replicas.
+  bool has_scale = false;
+  // Serves POST .../binding, which sets spec.nodeName once (Pods: the
+  // scheduler's write to a spec that is otherwise fixed).
+  bool has_binding = false;
   // On update: carries over what the client may leave out but the server set
   // (a Service's clusterIP). Optional.
   std::function<void(nlohmann::json& object, const nlohmann::json& old)> carry_over;
   // On create, after validation: assigns what the server allocates (a
   // Service's clusterIP). Calls are serialized by the handler. Optional.
   std::function<absl::Status(nlohmann::json& object, store::Store& store)> allocate;
-  // Columns after NAME (which every table has) and before AGE.
+  // kubectl's columns in order; -o wide shows those with priority 1 too.
   std::vector<TableColumn> columns;
 
   std::string ApiVersion() const { return group.empty() ? version : group + "/" + version; }
@@ -77,7 +97,8 @@ class ResourceRegistry {
   std::vector<std::unique_ptr<ResourceType>> types_;
 };
 
-// namespaces, services, configmaps (core/v1), endpointslices (discovery.k8s.io/v1).
+// Every served type: core/v1, apps/v1, discovery.k8s.io/v1 and
+// coordination.k8s.io/v1 (resources.cc has the list).
 ResourceRegistry DefaultRegistry();
 
 }  // namespace sluice::apiserver

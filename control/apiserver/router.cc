@@ -81,9 +81,14 @@ HttpResponse Router::HandleResourcePath(const std::string& group, const std::str
     i = 1;
   }
   if (i < rest.size()) path.name = rest[i++];
-  if (i < rest.size()) return PathNotFound();  // subresources (status, scale) come later
+  if (i < rest.size()) path.subresource = rest[i++];
+  if (i < rest.size()) return PathNotFound();
   path.type = registry_->Find(group, version, resource);
   if (path.type == nullptr) return PathNotFound();
+  if (!path.subresource.empty() && !(path.subresource == "status" && path.type->has_status) &&
+      !(path.subresource == "scale" && path.type->has_scale) &&
+      !(path.subresource == "binding" && path.type->has_binding))
+    return PathNotFound();
   if (!path.type->namespaced && !path.ns.empty()) return PathNotFound();
   if (path.type->namespaced && path.ns.empty() && request.method != "GET")
     return PathNotFound();  // writes name their namespace

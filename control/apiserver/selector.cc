@@ -99,7 +99,8 @@ absl::StatusOr<Selector> Selector::ParseLabels(absl::string_view text) {
   return s;
 }
 
-absl::StatusOr<Selector> Selector::ParseFields(absl::string_view text) {
+absl::StatusOr<Selector> Selector::ParseFields(absl::string_view text,
+                                               const std::vector<std::string>& fields) {
   Selector s;
   s.fields_ = true;
   if (absl::StripAsciiWhitespace(text).empty()) return s;
@@ -116,7 +117,8 @@ absl::StatusOr<Selector> Selector::ParseFields(absl::string_view text) {
     } else {
       return BadRequestError(absl::StrCat("invalid field selector: \"", term, "\""));
     }
-    if (r.key != "metadata.name" && r.key != "metadata.namespace")
+    if (r.key != "metadata.name" && r.key != "metadata.namespace" &&
+        std::find(fields.begin(), fields.end(), r.key) == fields.end())
       return BadRequestError(absl::StrCat("field label not supported: ", r.key));
     s.requirements_.push_back(std::move(r));
   }

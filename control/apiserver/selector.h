@@ -17,8 +17,10 @@ class Selector {
  public:
   // "app=web,tier!=db,env in (a,b),zone notin (x),gpu,!legacy". Empty matches all.
   static absl::StatusOr<Selector> ParseLabels(absl::string_view text);
-  // "metadata.name=x,metadata.namespace!=y"; other fields are BadRequest.
-  static absl::StatusOr<Selector> ParseFields(absl::string_view text);
+  // "metadata.name=x,metadata.namespace!=y", and the type's own `fields`
+  // ("spec.nodeName" of Pods); others are BadRequest.
+  static absl::StatusOr<Selector> ParseFields(absl::string_view text,
+                                              const std::vector<std::string>& fields = {});
 
   bool Matches(const nlohmann::json& object) const;
   bool empty() const { return requirements_.empty(); }

@@ -3,23 +3,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "control/apiserver/object_meta.h"
 
 namespace sluice::apiserver {
-namespace {
 
 using json = nlohmann::json;
-
-json ColumnJson(const std::string& name, const std::string& type, const std::string& format,
-                const std::string& description, int priority) {
-  return {{"name", name},
-          {"type", type},
-          {"format", format},
-          {"description", description},
-          {"priority", priority}};
-}
-
-}  // namespace
 
 OutputFormat NegotiateOutput(absl::string_view accept) {
   OutputFormat out;
@@ -53,18 +40,12 @@ json ToTable(const ResourceType& type, const std::vector<json>& objects,
                 {"metadata", json::object()}};
   if (options.with_columns) {
     json columns = json::array();
-    columns.push_back(
-        ColumnJson("Name", "string", "name", "Name must be unique within a namespace.", 0));
     for (const TableColumn& c : type.columns)
-      if (c.priority == 0)
-        columns.push_back(ColumnJson(c.name, c.type, c.format, c.description, 0));
-    columns.push_back(ColumnJson("Age", "string", "",
-                                 "CreationTimestamp is a timestamp representing the server time "
-                                 "when this object was created.",
-                                 0));
-    for (const TableColumn& c : type.columns)
-      if (c.priority != 0)
-        columns.push_back(ColumnJson(c.name, c.type, c.format, c.description, c.priority));
+      columns.push_back({{"name", c.name},
+                         {"type", c.type},
+                         {"format", c.format},
+                         {"description", c.description},
+                         {"priority", c.priority}});
     table["columnDefinitions"] = columns;
   } else {
     table["columnDefinitions"] = nullptr;
@@ -73,12 +54,7 @@ json ToTable(const ResourceType& type, const std::vector<json>& objects,
   for (const json& o : objects) {
     json cells = json::array();
     const json& meta = o.contains("metadata") ? o["metadata"] : json::object();
-    cells.push_back(meta.value("name", ""));
-    for (const TableColumn& c : type.columns)
-      if (c.priority == 0) cells.push_back(c.cell(o));
-    cells.push_back(HumanAge(meta.value("creationTimestamp", ""), now));
-    for (const TableColumn& c : type.columns)
-      if (c.priority != 0) cells.push_back(c.cell(o));
+    for (const TableColumn& c : type.columns) cells.push_back(c.cell(o, now));
     json row = {{"cells", cells}};
     if (options.include_object == "Object") {
       row["object"] = o;

@@ -28,7 +28,7 @@ struct TableOptions {
   std::string table_version = "v1";
 };
 
-// NAME, the type's priority-0 columns, AGE, then its -o wide columns.
+// The type's columns, the -o wide ones (priority 1) included.
 nlohmann::json ToTable(const ResourceType& type, const std::vector<nlohmann::json>& objects,
                        const TableOptions& options, absl::Time now);
 

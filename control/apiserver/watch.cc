@@ -77,7 +77,7 @@ HttpResponse ServeWatch(store::Store* store, const ResourcePath& path, const Htt
                         const WatchConfig& config, std::function<absl::Time()> clock) {
   auto labels = Selector::ParseLabels(request.Query("labelSelector"));
   if (!labels.ok()) return StatusResponse(labels.status());
-  auto fields = Selector::ParseFields(request.Query("fieldSelector"));
+  auto fields = Selector::ParseFields(request.Query("fieldSelector"), path.type->field_selectors);
   if (!fields.ok()) return StatusResponse(fields.status());
   auto state = std::make_shared<WatchState>(
       WatchState{.type = path.type,

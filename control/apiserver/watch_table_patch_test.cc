@@ -81,10 +81,9 @@ TEST_F(ApiServerTest, TableHasKubectlsServiceColumns) {
   Reply table = Call("GET", kServices, "", "", kTableAccept);
   ASSERT_EQ(table.status, 200);
   EXPECT_EQ(table.body["kind"], "Table");
-  std::vector<std::string> names;
-  for (const json& c : table.body["columnDefinitions"]) names.push_back(c["name"]);
-  EXPECT_THAT(names, ::testing::ElementsAre("Name", "Type", "Cluster-IP", "External-IP", "Port(s)",
-                                            "Age", "Selector"));
+  EXPECT_THAT(ColumnNames(table),
+              ::testing::ElementsAre("Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Age",
+                                     "Selector"));
   const json& cells = table.body["rows"][0]["cells"];
   EXPECT_EQ(cells[0], "web");
   EXPECT_EQ(cells[1], "NodePort");
