@@ -1,0 +1,41 @@
+#include "control/controllers/controller_manager.h"
+
+#include <iostream>
+
+#include "control/apiserver/resources.h"
+
+namespace sluice::controllers {
+
+absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Start(
+    store::Store* store, const ControllerManagerOptions& options) {
+  std::unique_ptr<ControllerManager> manager(new ControllerManager());
+  if (!options.lb_pools_file.empty()) {
+    auto pools = LoadLbPools(options.lb_pools_file);
+    if (!pools.ok()) return pools.status();
+    manager->lb_ipam_ = std::make_unique<LbIpamController>(
+        store, *std::move(pools), [](const std::string& service, const std::string& why) {
+          // No events type is served yet; the log is where this goes.
+          std::cerr << "lb-ipam-controller: " << service << ": no address: " << why << std::endl;
+        });
+  }
+  manager->registry_ = apiserver::DefaultRegistry();
+  // Its own handler: slices need no allocation lock, and the controllers'
+  // writes go through the same validation as any client's.
+  manager->handler_ = std::make_unique<apiserver::ResourceHandler>(store, &manager->registry_);
+  manager->endpoint_slices_ = std::make_unique<EndpointSliceController>(
+      store, manager->handler_.get(), &manager->registry_, options.max_endpoints_per_slice);
+  manager->endpoint_slices_->Start();
+  if (manager->lb_ipam_) manager->lb_ipam_->Start();
+  return manager;
+}
+
+ControllerManager::~ControllerManager() {
+  Stop();
+}
+
+void ControllerManager::Stop() {
+  if (lb_ipam_) lb_ipam_->Stop();
+  if (endpoint_slices_) endpoint_slices_->Stop();
+}
+
+}  // namespace sluice::controllers
