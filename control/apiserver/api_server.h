@@ -28,6 +28,8 @@ class ApiServer {
   ~ApiServer();
 
   uint16_t port() const { return http_->port(); }
+  // For the controllers that run in the same process (control/controllers).
+  store::Store* store() const { return store_.get(); }
   std::string url() const;
   void Stop();
 

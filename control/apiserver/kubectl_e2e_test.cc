@@ -1,21 +1,17 @@
 // The real kubectl against `sluice server`: a server on a free loopback port
 // with a fresh data directory and a generated kubeconfig; every kubectl run is
 // bounded by timeout(1), and its exit code and output are both checked.
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <thread>
 
+#include "control/apiserver/process_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -23,49 +19,12 @@
 namespace {
 
 using json = nlohmann::json;
+using sluice::apiserver::ReadFile;
+using sluice::apiserver::Reap;
+using sluice::apiserver::Result;
+using sluice::apiserver::Spawn;
+using sluice::apiserver::WriteFile;
 using ::testing::HasSubstr;
-
-struct Result {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
-
-// Starts `sh -c command` in its own process group, output to `log`.
-pid_t Spawn(const std::string& command, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    setpgid(0, 0);
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
-    _exit(127);
-  }
-  return pid;
-}
-
-// Waits up to `seconds` for `pid`; kills its group if it is still running.
-int Reap(pid_t pid, int seconds) {
-  int status = 0;
-  for (int i = 0; i < seconds * 20; ++i) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  kill(-pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return -1;
-}
 
 class KubectlTest : public ::testing::Test {
  protected:

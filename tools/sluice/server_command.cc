@@ -7,17 +7,21 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "control/apiserver/api_server.h"
+#include "control/controllers/controller_manager.h"
 #include "tools/sluice/flags.h"
 
 namespace sluice {
 
 const char kServerUsage[] =
     "usage: sluice server --data-dir DIR [--listen ADDRESS:PORT] [--kubeconfig-out FILE]\n"
+    "                     [--lb-pools FILE]\n"
     "  Serves the Kubernetes API (namespaces, services, configmaps,\n"
     "  endpointslices) over plain HTTP, backed by a SQLite store in DIR.\n"
     "  --listen defaults to 127.0.0.1:6443; port 0 picks a free one. TLS and\n"
     "  authentication are not there yet, so listen on loopback only.\n"
-    "  --kubeconfig-out writes a kubeconfig for kubectl once the server listens.";
+    "  --kubeconfig-out writes a kubeconfig for kubectl once the server listens.\n"
+    "  --lb-pools: LoadBalancer address pools (YAML or JSON, see\n"
+    "  control/controllers/README.md); without it LoadBalancer Services stay pending.";
 
 namespace {
 
@@ -37,7 +41,7 @@ absl::Status ParseListen(const std::string& text, std::string* address, uint16_t
 }  // namespace
 
 absl::Status RunServerCommand(const std::vector<std::string>& args) {
-  auto flags = ParseFlags(args, {"--data-dir", "--listen", "--kubeconfig-out"});
+  auto flags = ParseFlags(args, {"--data-dir", "--listen", "--kubeconfig-out", "--lb-pools"});
   if (!flags.ok())
     return absl::InvalidArgumentError(absl::StrCat(flags.status().message(), "\n", kServerUsage));
   if (!flags->Has("--data-dir"))
@@ -57,6 +61,9 @@ absl::Status RunServerCommand(const std::vector<std::string>& args) {
 
   auto server = apiserver::ApiServer::Start(options);
   if (!server.ok()) return server.status();
+  auto controllers = controllers::ControllerManager::Start(
+      (*server)->store(), {.lb_pools_file = flags->Get("--lb-pools")});
+  if (!controllers.ok()) return controllers.status();
   if (flags->Has("--kubeconfig-out")) {
     if (auto s = apiserver::WriteKubeconfig(flags->Get("--kubeconfig-out"), (*server)->url());
         !s.ok())
@@ -66,6 +73,7 @@ absl::Status RunServerCommand(const std::vector<std::string>& args) {
   int signal = 0;
   sigwait(&signals, &signal);
   std::cout << "sluice server: stopping" << std::endl;
+  (*controllers)->Stop();
   (*server)->Stop();
   return absl::OkStatus();
 }
