@@ -22,59 +22,32 @@ using json = nlohmann::json;
 using sluice::apiserver::ReadFile;
 using sluice::apiserver::Reap;
 using sluice::apiserver::Result;
+using sluice::apiserver::SluiceServerProcess;
 using sluice::apiserver::Spawn;
-using sluice::apiserver::WriteFile;
 using ::testing::HasSubstr;
 
+// kubectl is on every machine this runs on; without it the suite fails.
 class KubectlTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/kubectl_e2e.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = new std::string(tmpl);
-    std::filesystem::create_directories(*dir_ + "/home");
-    // kubectl caches discovery under $HOME/.kube/cache; a fresh HOME keeps
-    // runs from seeing another server's documents.
-    setenv("HOME", (*dir_ + "/home").c_str(), 1);
-    setenv("KUBECONFIG", (*dir_ + "/kubeconfig").c_str(), 1);
-    const char* sluice = getenv("SLUICE_BINARY");
-    ASSERT_NE(sluice, nullptr) << "SLUICE_BINARY is not set";
-    server_ = Spawn(std::string("exec ") + sluice + " server --data-dir " + *dir_ +
-                        "/data --listen 127.0.0.1:0 --kubeconfig-out " + *dir_ + "/kubeconfig",
-                    *dir_ + "/server.log");
-    for (int i = 0; i < 200 && !std::filesystem::exists(*dir_ + "/kubeconfig"); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ASSERT_TRUE(std::filesystem::exists(*dir_ + "/kubeconfig")) << ReadFile(*dir_ + "/server.log");
+    server_ = new SluiceServerProcess();
+    std::string error = server_->Start();
+    dir_ = &server_->dir();
+    ASSERT_TRUE(error.empty()) << error;
   }
 
   static void TearDownTestSuite() {
-    if (server_ > 0) {
-      kill(server_, SIGTERM);
-      EXPECT_EQ(Reap(server_, 10), 0) << "sluice server did not stop cleanly";
-    }
-    std::filesystem::remove_all(*dir_);
+    EXPECT_EQ(server_->Stop(), 0) << "sluice server did not stop cleanly";
+    delete server_;
   }
 
-  void SetUp() override {
-    // kubectl is on every machine this runs on; without it the test fails.
-    ASSERT_EQ(system("command -v kubectl >/dev/null 2>&1"), 0) << "kubectl is not installed";
-  }
-
-  static Result Kubectl(const std::string& args) {
-    std::string log = *dir_ + "/kubectl.out";
-    pid_t pid = Spawn("exec timeout 30 kubectl " + args, log);
-    int code = Reap(pid, 40);
-    return {code, ReadFile(log)};
-  }
-
+  static Result Kubectl(const std::string& args) { return server_->Kubectl(args); }
   static std::string File(const std::string& name, const std::string& text) {
-    std::string path = *dir_ + "/" + name;
-    WriteFile(path, text);
-    return path;
+    return server_->File(name, text);
   }
 
-  static inline std::string* dir_ = nullptr;
-  static inline pid_t server_ = -1;
+  static inline SluiceServerProcess* server_ = nullptr;
+  static inline const std::string* dir_ = nullptr;
 };
 
 constexpr char kShop[] = R"(apiVersion: v1

@@ -1,11 +1,7 @@
 // The controllers inside `sluice server`, judged by the real kubectl: the
 // NodePort allocator's answers, a LoadBalancer address from --lb-pools, and
 // the EndpointSlice a Service gets and loses.
-#include <signal.h>
-#include <stdlib.h>
-
 #include <chrono>
-#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -16,53 +12,26 @@
 namespace sluice::controllers {
 namespace {
 
-using apiserver::ReadFile;
-using apiserver::Reap;
 using apiserver::Result;
-using apiserver::Spawn;
-using apiserver::WriteFile;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 
 class KubectlControllersTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/kubectl_controllers_e2e.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = new std::string(tmpl);
-    std::filesystem::create_directories(*dir_ + "/home");
-    setenv("HOME", (*dir_ + "/home").c_str(), 1);
-    setenv("KUBECONFIG", (*dir_ + "/kubeconfig").c_str(), 1);
-    WriteFile(*dir_ + "/pools.yaml", "pools:\n- name: public\n  addresses: [198.51.100.8/30]\n");
-    const char* sluice = getenv("SLUICE_BINARY");
-    ASSERT_NE(sluice, nullptr) << "SLUICE_BINARY is not set";
-    server_ = Spawn(std::string("exec ") + sluice + " server --data-dir " + *dir_ +
-                        "/data --listen 127.0.0.1:0 --kubeconfig-out " + *dir_ +
-                        "/kubeconfig --lb-pools " + *dir_ + "/pools.yaml",
-                    *dir_ + "/server.log");
-    for (int i = 0; i < 200 && !std::filesystem::exists(*dir_ + "/kubeconfig"); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ASSERT_TRUE(std::filesystem::exists(*dir_ + "/kubeconfig")) << ReadFile(*dir_ + "/server.log");
+    server_ = new apiserver::SluiceServerProcess();
+    std::string pools =
+        server_->File("pools.yaml", "pools:\n- name: public\n  addresses: [198.51.100.8/30]\n");
+    std::string error = server_->Start("--lb-pools " + pools);
+    ASSERT_TRUE(error.empty()) << error;
   }
 
   static void TearDownTestSuite() {
-    if (server_ > 0) {
-      kill(server_, SIGTERM);
-      EXPECT_EQ(Reap(server_, 10), 0) << "sluice server did not stop cleanly";
-    }
-    std::filesystem::remove_all(*dir_);
+    EXPECT_EQ(server_->Stop(), 0) << "sluice server did not stop cleanly";
+    delete server_;
   }
 
-  void SetUp() override {
-    ASSERT_EQ(system("command -v kubectl >/dev/null 2>&1"), 0) << "kubectl is not installed";
-  }
-
-  static Result Kubectl(const std::string& args) {
-    std::string log = *dir_ + "/kubectl.out";
-    pid_t pid = Spawn("exec timeout 30 kubectl " + args, log);
-    int code = Reap(pid, 40);
-    return {code, ReadFile(log)};
-  }
+  static Result Kubectl(const std::string& args) { return server_->Kubectl(args); }
 
   // Runs `kubectl args` until its output matches `regex` (10 s at most).
   static Result KubectlUntil(const std::string& args, const std::string& regex) {
@@ -77,16 +46,14 @@ class KubectlControllersTest : public ::testing::Test {
 
   static std::string Service(const std::string& name, const std::string& type,
                              const std::string& node_port = "") {
-    std::string path = *dir_ + "/" + name + ".yaml";
-    WriteFile(path, "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name +
-                        "\nspec:\n  type: " + type + "\n  selector: {app: " + name +
-                        "}\n  ports:\n  - port: 80\n" +
-                        (node_port.empty() ? "" : "    nodePort: " + node_port + "\n"));
-    return path;
+    return server_->File(name + ".yaml",
+                         "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name +
+                             "\nspec:\n  type: " + type + "\n  selector: {app: " + name +
+                             "}\n  ports:\n  - port: 80\n" +
+                             (node_port.empty() ? "" : "    nodePort: " + node_port + "\n"));
   }
 
-  static inline std::string* dir_ = nullptr;
-  static inline pid_t server_ = -1;
+  static inline apiserver::SluiceServerProcess* server_ = nullptr;
 };
 
 TEST_F(KubectlControllersTest, NodePortIsAllocatedAndASecondClaimIsRejected) {

@@ -197,7 +197,15 @@ TEST_F(ServiceAllocation, UpdatesKeepAllocatedValuesAndAllocateNewOnes) {
   EXPECT_EQ(updated->at("spec")["clusterIP"], a->at("spec")["clusterIP"]);
   auto dual = MergePatchService("a", {{"spec", {{"ipFamilyPolicy", "RequireDualStack"}}}});
   ASSERT_TRUE(dual.ok()) << dual.status();
-  EXPECT_EQ(dual->at("spec")["clusterIPs"].size(), 2u);
+  ASSERT_EQ(dual->at("spec")["clusterIPs"].size(), 2u);
+  std::string v6 = dual->at("spec")["clusterIPs"][1];
+  auto single = MergePatchService("a", {{"spec", {{"ipFamilyPolicy", "SingleStack"}}}});
+  ASSERT_TRUE(single.ok()) << single.status();
+  EXPECT_EQ(single->at("spec")["clusterIPs"], json::array({a->at("spec")["clusterIP"]}));
+  EXPECT_EQ(single->at("spec")["ipFamilies"], json::array({"IPv4"}));
+  json b = ServiceJson("b");
+  b["spec"]["clusterIPs"] = {v6};
+  EXPECT_TRUE(CreateService(b).ok()) << "the released IPv6 address is free again";
 }
 
 TEST_F(ServiceAllocation, AllocationsSurviveARestart) {

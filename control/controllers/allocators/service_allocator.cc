@@ -87,6 +87,16 @@ void CarryOverAllocations(json& service, const json& old) {
   if (NeedsClusterIp(old_spec) && NeedsClusterIp(spec)) {
     for (const char* field : {"clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"})
       if (Missing(spec, field) && !Missing(old_spec, field)) spec[field] = old_spec[field];
+    // A dual-stack Service set to SingleStack keeps its primary address and
+    // releases the other, when the client left both in place.
+    if (StringField(spec, "ipFamilyPolicy") == "SingleStack" &&
+        StringField(old_spec, "ipFamilyPolicy") != "SingleStack" && ClusterIps(spec).size() == 2 &&
+        ClusterIps(spec) == ClusterIps(old_spec)) {
+      spec["clusterIPs"].erase(1);
+      if (spec.contains("ipFamilies") && spec["ipFamilies"].is_array() &&
+          spec["ipFamilies"].size() == 2)
+        spec["ipFamilies"].erase(1);
+    }
   } else if (NeedsClusterIp(old_spec)) {
     if (ClusterIps(spec) == ClusterIps(old_spec)) {
       spec.erase("clusterIP");
