@@ -176,7 +176,7 @@ absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json obje
   std::optional<absl::MutexLock> allocating;
   if (type.allocate) {
     allocating.emplace(&allocate_mu_);
-    SLUICE_RETURN_IF_ERROR(type.allocate(object, nullptr, *store_));
+    SLUICE_RETURN_IF_ERROR(type.allocate(object, *store_));
   }
   // A generated name may collide; Kubernetes retries it the same way.
   for (int attempt = 0;; ++attempt) {
@@ -210,7 +210,7 @@ absl::StatusOr<json> ResourceHandler::Replace(const ResourcePath& path, json obj
   std::optional<absl::MutexLock> allocating;
   if (type.allocate) {
     allocating.emplace(&allocate_mu_);
-    SLUICE_RETURN_IF_ERROR(type.allocate(object, &old, *store_));
+    SLUICE_RETURN_IF_ERROR(type.allocate(object, *store_));
   }
   meta.erase("resourceVersion");
   json old_plain = old;

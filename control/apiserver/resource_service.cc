@@ -161,9 +161,7 @@ ResourceType ServiceResource() {
                  .categories = {"all"}};
   t.apply_defaults = DefaultService;
   t.has_status = true;
-  t.allocate = [](json& o, const json*, store::Store& store) {
-    return AllocateServiceAddresses(o, store);
-  };
+  t.allocate = AllocateServiceAddresses;
   // Clients that did not set clusterIP or nodePort (kubectl apply of a
   // hand-written file) keep the allocated ones; a type change drops what the
   // new type does not use.

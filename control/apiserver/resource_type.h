@@ -47,13 +47,10 @@ struct ResourceType {
   // On update: carries over what the client may leave out but the server set
   // (a Service's clusterIP). Optional.
   std::function<void(nlohmann::json& object, const nlohmann::json& old)> carry_over;
-  // On create (`old` null) and update, after validation: assigns what the
-  // server allocates (a Service's clusterIPs and nodePorts). Calls are
-  // serialized by the handler with the write that stores their result.
-  // Optional.
-  std::function<absl::Status(nlohmann::json& object, const nlohmann::json* old,
-                             store::Store& store)>
-      allocate;
+  // On create and update, after validation: assigns what the server
+  // allocates (a Service's clusterIPs and nodePorts). Calls are serialized by
+  // the handler with the write that stores their result. Optional.
+  std::function<absl::Status(nlohmann::json& object, store::Store& store)> allocate;
   // Columns after NAME (which every table has) and before AGE.
   std::vector<TableColumn> columns;
 
