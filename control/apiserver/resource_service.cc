@@ -1,5 +1,6 @@
 // core/v1 Service: Kubernetes' defaults, the validation control/k8s already
 // does for the dataplane, the immutable clusterIP, and kubectl's columns.
+#include <memory>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -7,6 +8,7 @@
 #include "control/apiserver/json_yaml.h"
 #include "control/apiserver/object_meta.h"
 #include "control/apiserver/resources.h"
+#include "control/apiserver/service_network.h"
 #include "control/controllers/allocators/service_allocator.h"
 #include "control/k8s/endpoint_slice_parser.h"
 #include "control/k8s/field_reader.h"
@@ -132,20 +134,27 @@ std::string Selector(const json& o) {
 
 // ClusterIPs, NodePorts and healthCheckNodePort from control/controllers'
 // allocator, with its field errors as one 422 like kube-apiserver's.
-absl::Status AllocateServiceAddresses(json& o, store::Store& store) {
-  static const auto* allocator =
-      new controllers::ServiceAllocator(*controllers::ServiceAllocator::Create({}));
+absl::Status AllocateServiceAddresses(const controllers::ServiceAllocator& allocator, json& o,
+                                      store::Store& store) {
   std::string ns = StringAt(o, "/metadata/namespace", "");
   std::string name = StringAt(o, "/metadata/name", "");
   auto others =
       controllers::OtherServices(store, absl::StrCat("/registry/services/", ns, "/", name));
   if (!others.ok()) return others.status();
   std::vector<StatusCause> causes;
-  for (controllers::FieldError& e : allocator->Allocate(o, *others))
+  for (controllers::FieldError& e : allocator.Allocate(o, *others))
     causes.push_back({std::move(e.reason), std::move(e.message), std::move(e.field)});
   if (causes.empty()) return absl::OkStatus();
   return InvalidError({.group = "", .kind = "services", .name = name}, "Service",
                       std::move(causes));
+}
+
+std::function<absl::Status(json&, store::Store&)> Allocating(
+    controllers::ServiceAllocator allocator) {
+  auto shared = std::make_shared<const controllers::ServiceAllocator>(std::move(allocator));
+  return [shared](json& o, store::Store& store) {
+    return AllocateServiceAddresses(*shared, o, store);
+  };
 }
 
 }  // namespace
@@ -161,7 +170,7 @@ ResourceType ServiceResource() {
                  .categories = {"all"}};
   t.apply_defaults = DefaultService;
   t.has_status = true;
-  t.allocate = AllocateServiceAddresses;
+  t.allocate = Allocating(*controllers::ServiceAllocator::Create({}));
   // Clients that did not set clusterIP or nodePort (kubectl apply of a
   // hand-written file) keep the allocated ones; a type change drops what the
   // new type does not use.
@@ -259,6 +268,16 @@ ResourceType EndpointSliceResource() {
            }},
   };
   return t;
+}
+
+absl::Status UseServiceNetwork(ResourceRegistry& registry,
+                               const controllers::ServiceNetworkConfig& config) {
+  auto allocator = controllers::ServiceAllocator::Create(config);
+  if (!allocator.ok()) return allocator.status();
+  ResourceType* services = registry.FindMutable("", "v1", "services");
+  if (services == nullptr) return absl::FailedPreconditionError("services are not served");
+  services->allocate = Allocating(*std::move(allocator));
+  return absl::OkStatus();
 }
 
 }  // namespace sluice::apiserver

@@ -70,6 +70,11 @@ class ResourceRegistry {
   void Add(ResourceType type) { types_.push_back(std::make_unique<ResourceType>(std::move(type))); }
   const ResourceType* Find(absl::string_view group, absl::string_view version,
                            absl::string_view plural) const;
+  // For configuring a type's hooks before the registry serves.
+  ResourceType* FindMutable(absl::string_view group, absl::string_view version,
+                            absl::string_view plural) {
+    return const_cast<ResourceType*>(Find(group, version, plural));
+  }
   std::vector<const ResourceType*> All() const;
   // Distinct (group, version) pairs, core first.
   std::vector<std::pair<std::string, std::string>> GroupVersions() const;

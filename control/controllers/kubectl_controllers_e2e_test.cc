@@ -103,5 +103,25 @@ TEST_F(KubectlControllersTest, ServicesGetAnEndpointSliceThatGoesWithThem) {
   EXPECT_THAT(gone.output, HasSubstr("No resources found"));
 }
 
+TEST_F(KubectlControllersTest, BadRangeFlagsOrPoolsStopTheServerWithTheReason) {
+  std::string bad_pools = server_->File("bad.yaml", "pools:\n- name: x\n  addresses: [nope]\n");
+  struct Case {
+    std::string flags, reason;
+  } cases[] = {
+      {"--service-cluster-ip-range 10.96.0.0/40", "\"10.96.0.0/40\" is not a valid CIDR"},
+      {"--service-node-port-range 32000-31000", "node port range 32000-31000 is not valid"},
+      {"--lb-pools " + bad_pools, "pools[0].addresses[0]: \"nope\" is not a valid CIDR"},
+  };
+  for (const Case& c : cases) {
+    std::string log = server_->dir() + "/bad.log";
+    pid_t pid =
+        apiserver::Spawn(std::string("exec ") + getenv("SLUICE_BINARY") + " server --data-dir " +
+                             server_->dir() + "/bad --listen 127.0.0.1:0 " + c.flags,
+                         log);
+    EXPECT_NE(apiserver::Reap(pid, 10), 0) << c.flags;
+    EXPECT_THAT(apiserver::ReadFile(log), HasSubstr(c.reason)) << c.flags;
+  }
+}
+
 }  // namespace
 }  // namespace sluice::controllers

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "control/apiserver/api_error.h"
+#include "control/apiserver/service_network.h"
 #include "control/controllers/allocators/ip_range.h"
 #include "control/controllers/allocators/range_allocator.h"
 #include "control/controllers/controllers_test_util.h"
@@ -246,6 +247,24 @@ TEST_F(ServiceAllocation, ConcurrentCreatesNeverShareAnAddressOrPort) {
   }
   EXPECT_EQ(ips.size(), 2u * kThreads * kEach);
   EXPECT_EQ(ports.size(), static_cast<size_t>(kThreads * kEach));
+}
+
+TEST_F(ServiceAllocation, TheServerUsesTheConfiguredRanges) {
+  ASSERT_TRUE(apiserver::UseServiceNetwork(registry_, {.cluster_ip_ranges = {"fd00:1::/120"},
+                                                       .node_port_min = 31000,
+                                                       .node_port_max = 31999})
+                  .ok());
+  auto created = CreateService(ServiceJson("a", "NodePort"));
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->at("spec")["clusterIP"], "fd00:1::11");
+  EXPECT_EQ(created->at("spec")["ipFamilies"], json::array({"IPv6"}));
+  EXPECT_EQ(created->at("spec")["ports"][0]["nodePort"], 31062);
+  EXPECT_THAT(
+      ErrorMessage(CreateService(WithNodePort(ServiceJson("b", "NodePort"), 30080)).status()),
+      HasSubstr("The range of valid ports is 31000-31999"));
+  EXPECT_THAT(
+      apiserver::UseServiceNetwork(registry_, {.cluster_ip_ranges = {"10.0.0.0/40"}}).message(),
+      HasSubstr("\"10.0.0.0/40\" is not a valid CIDR"));
 }
 
 TEST(ServiceAllocator, RangesAreConfigurableAndAFullRangeSaysSo) {
