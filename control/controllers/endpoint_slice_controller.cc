@@ -76,15 +76,25 @@ absl::StatusOr<std::map<std::string, std::string>> EndpointSliceController::Node
 }
 
 absl::Status EndpointSliceController::Sync(const std::string& ns, const std::string& name) {
+  Reads reads;
+  return Sync(ns, name, &reads);
+}
+
+absl::Status EndpointSliceController::Sync(const std::string& ns, const std::string& name,
+                                           Reads* reads) {
   SLUICE_ASSIGN_OR_RETURN(auto kv,
                           store_->Get(absl::StrCat(kServices, ns, "/", name), store::kLatest));
   json service = kv ? json::parse(kv->value, nullptr, false) : json();
   SLUICE_ASSIGN_OR_RETURN(std::vector<json> existing, ManagedSlices(ns, name));
   std::vector<DesiredSlice> desired;
   if (service.is_object() && ManagesSlices(service)) {
-    SLUICE_ASSIGN_OR_RETURN(std::vector<json> pods, ListValues(absl::StrCat(kPods, ns, "/")));
-    SLUICE_ASSIGN_OR_RETURN(auto zones, NodeZones());
-    desired = DesiredSlices(service, pods, zones, max_per_slice_);
+    if (!reads->pods.contains(ns)) {
+      SLUICE_ASSIGN_OR_RETURN(reads->pods[ns], ListValues(absl::StrCat(kPods, ns, "/")));
+    }
+    if (!reads->zones) {
+      SLUICE_ASSIGN_OR_RETURN(reads->zones, NodeZones());
+    }
+    desired = DesiredSlices(service, reads->pods[ns], *reads->zones, max_per_slice_);
     // A Service whose selector matches nothing still gets one empty slice
     // per family, as Kubernetes gives it, so clients see "no endpoints".
     if (desired.empty())
@@ -140,7 +150,10 @@ void EndpointSliceController::Observe(const store::Event& event) {
   if (absl::StartsWith(key, kServices)) {
     dirty_services_.insert({ns, name});
   } else if (absl::StartsWith(key, kPods)) {
-    dirty_namespaces_.insert(ns);
+    std::vector<json>& changed = changed_pod_labels_[ns];
+    if (event.type == store::EventType::kPut)
+      changed.push_back(Labels(json::parse(event.kv.value, nullptr, false)));
+    if (event.prev_kv) changed.push_back(Labels(json::parse(event.prev_kv->value, nullptr, false)));
   } else if (absl::StartsWith(key, kNodes)) {
     all_dirty_ = true;
   } else {
@@ -168,17 +181,25 @@ absl::Status EndpointSliceController::Flush() {
             {StringField(slice["metadata"], "namespace"), labels.value(kServiceNameLabel, "")});
     }
     all_dirty_ = false;
-    dirty_namespaces_.clear();
+    changed_pod_labels_.clear();
   }
-  for (auto it = dirty_namespaces_.begin(); it != dirty_namespaces_.end();) {
-    SLUICE_ASSIGN_OR_RETURN(store::ListResult services,
-                            store_->List({.prefix = absl::StrCat(kServices, *it, "/")}));
-    for (const store::KeyValue& kv : services.kvs) dirty_services_.insert(NamespaceAndName(kv.key));
-    it = dirty_namespaces_.erase(it);
+  for (auto it = changed_pod_labels_.begin(); it != changed_pod_labels_.end();) {
+    SLUICE_ASSIGN_OR_RETURN(std::vector<json> services,
+                            ListValues(absl::StrCat(kServices, it->first, "/")));
+    for (const json& service : services) {
+      if (!ManagesSlices(service)) continue;
+      for (const json& labels : it->second) {
+        if (!SelectorMatches(service["spec"]["selector"], labels)) continue;
+        dirty_services_.insert({it->first, StringField(service["metadata"], "name")});
+        break;
+      }
+    }
+    it = changed_pod_labels_.erase(it);
   }
   absl::Status first_error;
+  Reads reads;
   for (auto it = dirty_services_.begin(); it != dirty_services_.end();) {
-    absl::Status synced = Sync(it->first, it->second);
+    absl::Status synced = Sync(it->first, it->second, &reads);
     if (synced.ok()) {
       it = dirty_services_.erase(it);
       continue;

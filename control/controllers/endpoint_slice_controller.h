@@ -8,6 +8,7 @@
 #define SLUICE_CONTROL_CONTROLLERS_ENDPOINT_SLICE_CONTROLLER_H_
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -37,6 +38,12 @@ class EndpointSliceController : public StoreController {
   absl::Status Flush() override;
 
  private:
+  // What one flush reads once for all the Services it syncs.
+  struct Reads {
+    std::map<std::string, std::vector<nlohmann::json>> pods;  // by namespace
+    std::optional<std::map<std::string, std::string>> zones;  // node -> zone
+  };
+  absl::Status Sync(const std::string& ns, const std::string& name, Reads* reads);
   absl::StatusOr<std::vector<nlohmann::json>> ListValues(const std::string& prefix);
   absl::StatusOr<std::vector<nlohmann::json>> ManagedSlices(const std::string& ns,
                                                             const std::string& service);
@@ -48,7 +55,9 @@ class EndpointSliceController : public StoreController {
   size_t max_per_slice_;
   // Touched only by the loop's thread.
   std::set<std::pair<std::string, std::string>> dirty_services_;
-  std::set<std::string> dirty_namespaces_;
+  // Namespace -> the labels of its changed Pods, before and after: the
+  // Services whose selector matches one of them are dirty.
+  std::map<std::string, std::vector<nlohmann::json>> changed_pod_labels_;
   bool all_dirty_ = false;
 };
 

@@ -207,6 +207,15 @@ TEST_F(EndpointSliceControllerTest, FollowsPodChangesAndRemovesSlicesWithTheServ
     auto s = Slices("web");
     return s.size() == 1 && Addresses(s[0]) == std::vector<std::string>{"10.1.0.2"};
   }));
+  // Relabelled out of the selector: gone from web's slice, now in plain's.
+  std::string plain_rv = Slices("plain")[0]["metadata"]["resourceVersion"];
+  PutPod({.name = "b", .ip = "10.1.0.2", .app = "plain"});
+  ASSERT_TRUE(WaitFor([&] {
+    auto web = Slices("web"), plain = Slices("plain");
+    return web.size() == 1 && web[0]["endpoints"].empty() && plain.size() == 1 &&
+           Addresses(plain[0]) == std::vector<std::string>{"10.1.0.2"};
+  }));
+  EXPECT_NE(Slices("plain")[0]["metadata"]["resourceVersion"], plain_rv);
   ASSERT_TRUE(DeleteService("web").ok());
   ASSERT_TRUE(WaitFor([&] { return Slices("web").empty(); }));
   EXPECT_EQ(Slices("plain").size(), 1u);
