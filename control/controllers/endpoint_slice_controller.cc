@@ -127,8 +127,9 @@ absl::Status EndpointSliceController::Sync(const std::string& ns, const std::str
     used[match] = true;
     if (ManagedContent(existing[match]) == content) continue;
     json& meta = object["metadata"];
-    for (const char* kept : {"name", "uid", "creationTimestamp", "resourceVersion"})
-      meta[kept] = existing[match]["metadata"][kept];
+    const json& stored_meta = existing[match]["metadata"];
+    for (const char* kept : {"name", "generateName", "uid", "creationTimestamp", "resourceVersion"})
+      if (stored_meta.contains(kept)) meta[kept] = stored_meta[kept];
     SLUICE_RETURN_IF_ERROR(handler_->Update(SlicePath(ns, meta["name"]), object).status());
   }
   for (size_t i = 0; i < existing.size(); ++i) {
