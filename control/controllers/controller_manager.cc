@@ -9,19 +9,22 @@ namespace sluice::controllers {
 absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Start(
     store::Store* store, const ControllerManagerOptions& options) {
   std::unique_ptr<ControllerManager> manager(new ControllerManager());
+  manager->registry_ = apiserver::DefaultRegistry();
+  // Its own handler: slices and events need no allocation lock, and the
+  // controllers' writes go through the same validation as any client's.
+  manager->handler_ = std::make_unique<apiserver::ResourceHandler>(store, &manager->registry_);
   if (!options.lb_pools_file.empty()) {
     auto pools = LoadLbPools(options.lb_pools_file);
     if (!pools.ok()) return pools.status();
+    manager->lb_events_ = std::make_unique<EventRecorder>(
+        "lb-ipam-controller", manager->handler_.get(), &manager->registry_);
+    EventRecorder* events = manager->lb_events_.get();
     manager->lb_ipam_ = std::make_unique<LbIpamController>(
-        store, *std::move(pools), [](const std::string& service, const std::string& why) {
-          // No events type is served yet; the log is where this goes.
-          std::cerr << "lb-ipam-controller: " << service << ": no address: " << why << std::endl;
+        store, *std::move(pools), [events](const nlohmann::json& service, const std::string& why) {
+          if (auto s = events->Warn(service, "AllocationFailed", why); !s.ok())
+            std::cerr << "lb-ipam-controller: recording an event: " << s << std::endl;
         });
   }
-  manager->registry_ = apiserver::DefaultRegistry();
-  // Its own handler: slices need no allocation lock, and the controllers'
-  // writes go through the same validation as any client's.
-  manager->handler_ = std::make_unique<apiserver::ResourceHandler>(store, &manager->registry_);
   manager->endpoint_slices_ = std::make_unique<EndpointSliceController>(
       store, manager->handler_.get(), &manager->registry_, options.max_endpoints_per_slice);
   manager->endpoint_slices_->Start();

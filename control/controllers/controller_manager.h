@@ -11,6 +11,7 @@
 #include "control/apiserver/resource_handler.h"
 #include "control/apiserver/resource_type.h"
 #include "control/controllers/endpoint_slice_controller.h"
+#include "control/controllers/event_recorder.h"
 #include "control/controllers/lb_ipam_controller.h"
 #include "control/store/store.h"
 
@@ -35,6 +36,7 @@ class ControllerManager {
 
   apiserver::ResourceRegistry registry_;
   std::unique_ptr<apiserver::ResourceHandler> handler_;
+  std::unique_ptr<EventRecorder> lb_events_;
   std::unique_ptr<EndpointSliceController> endpoint_slices_;
   std::unique_ptr<LbIpamController> lb_ipam_;
 };

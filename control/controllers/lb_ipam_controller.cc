@@ -80,7 +80,7 @@ absl::Status LbIpamController::Flush() {
       continue;
     }
     if (!why.empty() && reported_[*it] != why) {
-      report_(*it, why);
+      report_(service, why);
       reported_[*it] = why;
     } else if (why.empty()) {
       reported_.erase(*it);

@@ -22,9 +22,9 @@ namespace sluice::controllers {
 
 class LbIpamController : public StoreController {
  public:
-  // `report(service_key, message)` hears why a Service got no address (the
-  // events type is not served yet); called on the loop's thread.
-  using Reporter = std::function<void(const std::string&, const std::string&)>;
+  // `report(service, why)` hears why a Service (as stored) got no address,
+  // once per reason; called on the loop's thread.
+  using Reporter = std::function<void(const nlohmann::json&, const std::string&)>;
   LbIpamController(store::Store* store, std::vector<LbPool> pools, Reporter report);
   ~LbIpamController() override;
 

@@ -2,6 +2,7 @@
 // the controller writing Service status on a real store.
 #include "absl/synchronization/mutex.h"
 #include "control/controllers/controllers_test_util.h"
+#include "control/controllers/event_recorder.h"
 #include "control/controllers/lb_ipam_controller.h"
 #include "gmock/gmock.h"
 
@@ -81,12 +82,20 @@ class LbIpamControllerTest : public StoreTest {
  protected:
   void SetUp() override {
     StoreTest::SetUp();
-    controller_ =
-        std::make_unique<LbIpamController>(store_.get(), *ParseLbPools(kPools),
-                                           [this](const std::string& key, const std::string& why) {
-                                             absl::MutexLock lock(&mu_);
-                                             reports_.push_back(key + ": " + why);
-                                           });
+    // core/v1 events as the API will serve them: the recorder writes there.
+    registry_.Add({.group = "",
+                   .version = "v1",
+                   .kind = "Event",
+                   .plural = "events",
+                   .singular = "event",
+                   .namespaced = true});
+    recorder_ = std::make_unique<EventRecorder>("lb-ipam-controller", handler_.get(), &registry_);
+    controller_ = std::make_unique<LbIpamController>(
+        store_.get(), *ParseLbPools(kPools), [this](const json& service, const std::string& why) {
+          EXPECT_TRUE(recorder_->Warn(service, "AllocationFailed", why).ok());
+          absl::MutexLock lock(&mu_);
+          reports_.push_back(service["metadata"]["name"].get<std::string>() + ": " + why);
+        });
     controller_->Start();
   }
   void TearDown() override {
@@ -107,6 +116,7 @@ class LbIpamControllerTest : public StoreTest {
     return reports_;
   }
 
+  std::unique_ptr<EventRecorder> recorder_;
   std::unique_ptr<LbIpamController> controller_;
   absl::Mutex mu_;
   std::vector<std::string> reports_;
@@ -120,8 +130,17 @@ TEST_F(LbIpamControllerTest, AssignsReleasesAndReassignsAddresses) {
   // The pool is full: c waits, with a reason, and no address.
   ASSERT_TRUE(CreateService(Lb("c")).ok());
   ASSERT_TRUE(WaitFor([&] { return !Reports().empty(); }));
-  EXPECT_EQ(Reports()[0], "/registry/services/default/c: no free IPv4 address in pool(s) public");
+  EXPECT_EQ(Reports()[0], "c: no free IPv4 address in pool(s) public");
   EXPECT_TRUE(Ingress("c").is_null());
+  auto events = handler_->List({.type = registry_.Find("", "v1", "events"), .ns = "default"}, {});
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ((*events)["items"].size(), 1u);
+  const json& event = (*events)["items"][0];
+  EXPECT_EQ(event["reason"], "AllocationFailed");
+  EXPECT_EQ(event["type"], "Warning");
+  EXPECT_EQ(event["message"], "no free IPv4 address in pool(s) public");
+  EXPECT_EQ(event["involvedObject"]["name"], "c");
+  EXPECT_EQ(event["involvedObject"]["uid"], GetService("c")["metadata"]["uid"]);
 
   // a stops being a LoadBalancer: its address goes, and c gets it.
   ASSERT_TRUE(MergePatchService("a", {{"spec", {{"type", "ClusterIP"}}}}).ok());
@@ -149,7 +168,7 @@ TEST_F(LbIpamControllerTest, HonoursRequestedAddressesAndLeavesOtherClassesAlone
   // The addresses survive a restart of the controller: it reads them back.
   controller_.reset();
   controller_ = std::make_unique<LbIpamController>(store_.get(), *ParseLbPools(kPools),
-                                                   [](const std::string&, const std::string&) {});
+                                                   [](const json&, const std::string&) {});
   controller_->Start();
   ASSERT_TRUE(CreateService(Lb("late")).ok());
   ASSERT_TRUE(WaitFor([&] { return HasIp("late", "192.168.10.0"); }));
