@@ -138,11 +138,12 @@ absl::Status AllocateServiceAddresses(const controllers::ServiceAllocator& alloc
                                       store::Store& store) {
   std::string ns = StringAt(o, "/metadata/namespace", "");
   std::string name = StringAt(o, "/metadata/name", "");
-  auto others =
-      controllers::OtherServices(store, absl::StrCat("/registry/services/", ns, "/", name));
+  json stored;  // this Service as stored, on update
+  auto others = controllers::OtherServices(
+      store, absl::StrCat("/registry/services/", ns, "/", name), &stored);
   if (!others.ok()) return others.status();
   std::vector<StatusCause> causes;
-  for (controllers::FieldError& e : allocator.Allocate(o, *others))
+  for (controllers::FieldError& e : allocator.Allocate(o, *others, stored))
     causes.push_back({std::move(e.reason), std::move(e.message), std::move(e.field)});
   if (causes.empty()) return absl::OkStatus();
   return InvalidError({.group = "", .kind = "services", .name = name}, "Service",

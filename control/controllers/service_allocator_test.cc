@@ -262,6 +262,18 @@ TEST_F(ServiceAllocation, TheServerUsesTheConfiguredRanges) {
   EXPECT_THAT(
       ErrorMessage(CreateService(WithNodePort(ServiceJson("b", "NodePort"), 30080)).status()),
       HasSubstr("The range of valid ports is 31000-31999"));
+  // A narrower range later: a keeps what it has, and may still be updated.
+  ASSERT_TRUE(apiserver::UseServiceNetwork(registry_, {.cluster_ip_ranges = {"fd00:2::/120"},
+                                                       .node_port_min = 30000,
+                                                       .node_port_max = 30100})
+                  .ok());
+  auto labelled = MergePatchService("a", {{"metadata", {{"labels", {{"k", "v"}}}}}});
+  ASSERT_TRUE(labelled.ok()) << labelled.status();
+  EXPECT_EQ(labelled->at("spec")["ports"][0]["nodePort"], 31062);
+  EXPECT_EQ(labelled->at("spec")["clusterIP"], "fd00:1::11");
+  EXPECT_THAT(
+      ErrorMessage(CreateService(WithNodePort(ServiceJson("c", "NodePort"), 31062)).status()),
+      HasSubstr("The range of valid ports is 30000-30100"));
   EXPECT_THAT(
       apiserver::UseServiceNetwork(registry_, {.cluster_ip_ranges = {"10.0.0.0/40"}}).message(),
       HasSubstr("\"10.0.0.0/40\" is not a valid CIDR"));

@@ -32,8 +32,9 @@ absl::StatusOr<ServiceAllocator> ServiceAllocator::Create(const ServiceNetworkCo
   return allocator;
 }
 
-std::vector<FieldError> ServiceAllocator::Allocate(json& service,
-                                                   const std::vector<json>& others) const {
+std::vector<FieldError> ServiceAllocator::Allocate(json& service, const std::vector<json>& others,
+                                                   const json& stored) const {
+  const json& held = stored.is_object() && stored.contains("spec") ? stored["spec"] : json();
   if (!service.contains("spec") || !service["spec"].is_object()) service["spec"] = json::object();
   json& spec = service["spec"];
   std::vector<FieldError> errors;
@@ -46,9 +47,9 @@ std::vector<FieldError> ServiceAllocator::Allocate(json& service,
     spec.erase("ipFamilies");
     spec.erase("ipFamilyPolicy");
   } else {
-    errors = AllocateClusterIps(spec, others);
+    errors = AllocateClusterIps(spec, others, held);
   }
-  std::vector<FieldError> port_errors = AllocateNodePorts(spec, others);
+  std::vector<FieldError> port_errors = AllocateNodePorts(spec, others, held);
   errors.insert(errors.end(), port_errors.begin(), port_errors.end());
   return errors;
 }
@@ -139,13 +140,18 @@ void CarryOverAllocations(json& service, const json& old) {
   }
 }
 
-absl::StatusOr<std::vector<json>> OtherServices(store::Store& store, absl::string_view self_key) {
+absl::StatusOr<std::vector<json>> OtherServices(store::Store& store, absl::string_view self_key,
+                                                json* self) {
+  *self = nullptr;
   SLUICE_ASSIGN_OR_RETURN(store::ListResult list, store.List({.prefix = "/registry/services/"}));
   std::vector<json> services;
   services.reserve(list.kvs.size());
   for (const store::KeyValue& kv : list.kvs) {
-    if (kv.key == self_key) continue;
     json service = json::parse(kv.value, nullptr, false);
+    if (kv.key == self_key) {
+      *self = std::move(service);
+      continue;
+    }
     if (service.is_object()) services.push_back(std::move(service));
   }
   return services;

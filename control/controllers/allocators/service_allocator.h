@@ -48,18 +48,24 @@ class ServiceAllocator {
 
   // Fills spec.ipFamilies, ipFamilyPolicy, clusterIP(s), ports[].nodePort and
   // healthCheckNodePort of `service` (defaulted and validated) from what
-  // `others` (every other stored Service) leave free. Errors leave `service`
+  // `others` (every other stored Service) leave free. `stored` is this
+  // Service's stored version on update: what it holds already is kept
+  // unchecked, as Kubernetes does, so that a narrower range configured later
+  // does not make the Service impossible to update. Errors leave `service`
   // half-filled: the caller must not store it.
   std::vector<FieldError> Allocate(nlohmann::json& service,
-                                   const std::vector<nlohmann::json>& others) const;
+                                   const std::vector<nlohmann::json>& others,
+                                   const nlohmann::json& stored = nullptr) const;
 
   const std::vector<IpRange>& cluster_ip_ranges() const { return ranges_; }
 
  private:
   std::vector<FieldError> AllocateClusterIps(nlohmann::json& spec,
-                                             const std::vector<nlohmann::json>& others) const;
+                                             const std::vector<nlohmann::json>& others,
+                                             const nlohmann::json& held) const;
   std::vector<FieldError> AllocateNodePorts(nlohmann::json& spec,
-                                            const std::vector<nlohmann::json>& others) const;
+                                            const std::vector<nlohmann::json>& others,
+                                            const nlohmann::json& held) const;
 
   std::vector<IpRange> ranges_;  // primary family first
   int node_port_min_ = 0;
@@ -73,9 +79,11 @@ class ServiceAllocator {
 // releases the node ports, -> ExternalName the ClusterIPs).
 void CarryOverAllocations(nlohmann::json& service, const nlohmann::json& old);
 
-// Every stored Service but the one at `self_key`.
+// Every stored Service but the one at `self_key`, which goes to `self` (null
+// when it is not stored).
 absl::StatusOr<std::vector<nlohmann::json>> OtherServices(store::Store& store,
-                                                          absl::string_view self_key);
+                                                          absl::string_view self_key,
+                                                          nlohmann::json* self);
 
 }  // namespace sluice::controllers
 

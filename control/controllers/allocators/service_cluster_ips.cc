@@ -1,5 +1,6 @@
 // ipFamilies, ipFamilyPolicy and ClusterIPs, as kube-apiserver's Service
 // storage initializes and allocates them (pkg/registry/core/service/storage/alloc.go).
+#include <algorithm>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -85,8 +86,9 @@ std::vector<FieldError> InitFamilies(json& spec, const std::vector<IpRange>& ran
 
 }  // namespace
 
-std::vector<FieldError> ServiceAllocator::AllocateClusterIps(
-    json& spec, const std::vector<json>& others) const {
+std::vector<FieldError> ServiceAllocator::AllocateClusterIps(json& spec,
+                                                             const std::vector<json>& others,
+                                                             const json& held) const {
   std::vector<IpFamily> families;
   std::vector<FieldError> errors = InitFamilies(spec, ranges_, &families);
   if (!errors.empty()) return errors;
@@ -120,7 +122,12 @@ std::vector<FieldError> ServiceAllocator::AllocateClusterIps(
       if (!address.ok()) continue;  // the Service parser reported it already
       std::string ip = address->ToString();
       std::optional<uint64_t> offset = ranges_[r].OffsetOf(*address);
-      if (!offset) {
+      std::vector<std::string> kept =
+          held.is_object() ? ClusterIps(held) : std::vector<std::string>();
+      if (std::find(kept.begin(), kept.end(), ips[i]) != kept.end()) {
+        if (offset) allocators[r].MarkUsed(*offset);
+        allocated.push_back(ip);
+      } else if (!offset) {
         errors.push_back(
             Invalid(field, ips[i],
                     absl::StrCat("failed to allocate IP ", ip, ": the provided IP (", ip,

@@ -31,7 +31,8 @@ std::vector<int64_t> NodePortsOf(const json& spec) {
 }  // namespace
 
 std::vector<FieldError> ServiceAllocator::AllocateNodePorts(json& spec,
-                                                            const std::vector<json>& others) const {
+                                                            const std::vector<json>& others,
+                                                            const json& held) const {
   std::vector<FieldError> errors;
   uint64_t size = static_cast<uint64_t>(node_port_max_ - node_port_min_ + 1);
   RangeAllocator allocator(size, RangeAllocator::DefaultStaticBand(size));
@@ -45,8 +46,17 @@ std::vector<FieldError> ServiceAllocator::AllocateNodePorts(json& spec,
   // A requested port: in range and free. This Service may use one port for
   // several protocols (DNS on 53/UDP and 53/TCP), so its own are not conflicts.
   std::set<int64_t> own;
+  std::set<int64_t> kept;
+  if (held.is_object())
+    for (int64_t port : NodePortsOf(held)) kept.insert(port);
   auto claim = [&](int64_t port, std::string field) {
     if (own.contains(port)) return;
+    if (kept.contains(port)) {
+      if (port >= node_port_min_ && port <= node_port_max_)
+        allocator.MarkUsed(static_cast<uint64_t>(port - node_port_min_));
+      own.insert(port);
+      return;
+    }
     if (port < node_port_min_ || port > node_port_max_) {
       errors.push_back({"FieldValueInvalid", std::move(field),
                         absl::StrCat("Invalid value: ", port,
