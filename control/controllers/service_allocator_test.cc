@@ -249,6 +249,29 @@ TEST_F(ServiceAllocation, ConcurrentCreatesNeverShareAnAddressOrPort) {
   EXPECT_EQ(ports.size(), static_cast<size_t>(kThreads * kEach));
 }
 
+TEST_F(ServiceAllocation, ConcurrentTypeChangesNeverShareANodePort) {
+  constexpr int kThreads = 6, kEach = 4;
+  for (int i = 0; i < kThreads * kEach; ++i)
+    ASSERT_TRUE(CreateService(ServiceJson("s" + std::to_string(i))).ok());
+  std::vector<std::thread> threads;
+  std::vector<std::vector<int>> ports(kThreads);
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = t * kEach; i < (t + 1) * kEach; ++i) {
+        auto patched =
+            MergePatchService("s" + std::to_string(i), {{"spec", {{"type", "NodePort"}}}});
+        if (patched.ok()) ports[t].push_back(patched->at("spec")["ports"][0]["nodePort"]);
+      }
+    });
+  for (std::thread& t : threads) t.join();
+  std::set<int> unique;
+  for (const auto& list : ports) {
+    EXPECT_EQ(list.size(), static_cast<size_t>(kEach));
+    unique.insert(list.begin(), list.end());
+  }
+  EXPECT_EQ(unique.size(), static_cast<size_t>(kThreads * kEach));
+}
+
 TEST_F(ServiceAllocation, TheServerUsesTheConfiguredRanges) {
   ASSERT_TRUE(apiserver::UseServiceNetwork(registry_, {.cluster_ip_ranges = {"fd00:1::/120"},
                                                        .node_port_min = 31000,
