@@ -22,6 +22,7 @@ struct PodSpec {
   json container_ports = json::array();
   std::string app = "web";
   std::string ip6;
+  std::string hostname;
 };
 
 json PodJson(const PodSpec& p) {
@@ -41,6 +42,10 @@ json PodJson(const PodSpec& p) {
   if (!p.ip6.empty()) pod["status"]["podIPs"].push_back({{"ip", p.ip6}});
   if (p.terminating) pod["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z";
   if (!p.node.empty()) pod["spec"]["nodeName"] = p.node;
+  if (!p.hostname.empty()) {
+    pod["spec"]["hostname"] = p.hostname;
+    pod["spec"]["subdomain"] = "web";
+  }
   return pod;
 }
 
@@ -82,7 +87,7 @@ class EndpointSliceControllerTest : public StoreTest {
 TEST_F(EndpointSliceControllerTest, SliceHoldsSelectedPodsWithReadyServingAndTerminating) {
   auto service = CreateService(ServiceJson("web"));
   ASSERT_TRUE(service.ok());
-  PutPod({.name = "a", .ip = "10.1.0.1", .node = "n1"});
+  PutPod({.name = "a", .ip = "10.1.0.1", .node = "n1", .hostname = "alpha"});
   PutPod({.name = "b", .ip = "10.1.0.2", .ready = false});
   PutPod({.name = "c", .ip = "10.1.0.3", .terminating = true});
   PutPod({.name = "other", .ip = "10.1.0.4", .app = "db"});
@@ -109,6 +114,8 @@ TEST_F(EndpointSliceControllerTest, SliceHoldsSelectedPodsWithReadyServingAndTer
   EXPECT_EQ(slice["endpoints"][0]["nodeName"], "n1");
   EXPECT_EQ(slice["endpoints"][0]["zone"], "z1");
   EXPECT_EQ(slice["endpoints"][0]["targetRef"]["name"], "a");
+  EXPECT_EQ(slice["endpoints"][0]["hostname"], "alpha");
+  EXPECT_FALSE(slice["endpoints"][1].contains("hostname"));
   EXPECT_EQ(slice["endpoints"][1]["conditions"],
             json::parse(R"({"ready":false,"serving":false,"terminating":false})"));
   EXPECT_EQ(slice["endpoints"][2]["conditions"],

@@ -96,6 +96,11 @@ json Endpoint(const json& service, const json& pod, const std::string& ip,
         {"namespace", StringField(meta, "namespace")},
         {"name", StringField(meta, "name")},
         {"uid", StringField(meta, "uid")}}}};
+  // DNS names the Pod <hostname>.<service> when it asks for that subdomain.
+  const json& pod_spec = Child(pod, "spec");
+  if (!StringField(pod_spec, "hostname").empty() &&
+      StringField(pod_spec, "subdomain") == StringField(Child(service, "metadata"), "name"))
+    endpoint["hostname"] = pod_spec["hostname"];
   std::string node = StringField(Child(pod, "spec"), "nodeName");
   if (!node.empty()) {
     endpoint["nodeName"] = node;
