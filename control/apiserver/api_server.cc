@@ -6,7 +6,6 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
-#include "control/apiserver/service_network.h"
 #include "control/store/sqlite_store.h"
 
 namespace sluice::apiserver {

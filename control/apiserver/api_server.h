@@ -12,7 +12,7 @@
 #include "control/apiserver/http_server.h"
 #include "control/apiserver/resource_type.h"
 #include "control/apiserver/router.h"
-#include "control/controllers/allocators/service_allocator.h"
+#include "control/apiserver/service_network.h"
 #include "control/store/store.h"
 
 namespace sluice::apiserver {

@@ -150,6 +150,14 @@ absl::Status AllocateServiceAddresses(const controllers::ServiceAllocator& alloc
                       std::move(causes));
 }
 
+// With the default Service CIDRs and node port range (UseServiceNetwork sets
+// others); node ports and families too, despite the name it has kept.
+absl::Status AllocateClusterIp(json& o, store::Store& store) {
+  static const auto* allocator =
+      new controllers::ServiceAllocator(*controllers::ServiceAllocator::Create({}));
+  return AllocateServiceAddresses(*allocator, o, store);
+}
+
 std::function<absl::Status(json&, store::Store&)> Allocating(
     controllers::ServiceAllocator allocator) {
   auto shared = std::make_shared<const controllers::ServiceAllocator>(std::move(allocator));
@@ -171,7 +179,7 @@ ResourceType ServiceResource() {
                  .categories = {"all"}};
   t.apply_defaults = DefaultService;
   t.has_status = true;
-  t.allocate = Allocating(*controllers::ServiceAllocator::Create({}));
+  t.allocate = AllocateClusterIp;
   // Clients that did not set clusterIP or nodePort (kubectl apply of a
   // hand-written file) keep the allocated ones; a type change drops what the
   // new type does not use.
