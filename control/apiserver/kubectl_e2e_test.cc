@@ -1,17 +1,21 @@
 // The real kubectl against `sluice server`: a server on a free loopback port
 // with a fresh data directory and a generated kubeconfig; every kubectl run is
 // bounded by timeout(1), and its exit code and output are both checked.
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 
-#include "control/apiserver/process_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -19,35 +23,99 @@
 namespace {
 
 using json = nlohmann::json;
-using sluice::apiserver::ReadFile;
-using sluice::apiserver::Reap;
-using sluice::apiserver::Result;
-using sluice::apiserver::SluiceServerProcess;
-using sluice::apiserver::Spawn;
 using ::testing::HasSubstr;
 
-// kubectl is on every machine this runs on; without it the suite fails.
+struct Result {
+  int code = -1;
+  std::string output;  // stdout and stderr
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+// Starts `sh -c command` in its own process group, output to `log`.
+pid_t Spawn(const std::string& command, const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
+    _exit(127);
+  }
+  return pid;
+}
+
+// Waits up to `seconds` for `pid`; kills its group if it is still running.
+int Reap(pid_t pid, int seconds) {
+  int status = 0;
+  for (int i = 0; i < seconds * 20; ++i) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(-pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return -1;
+}
+
 class KubectlTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = new SluiceServerProcess();
-    std::string error = server_->Start();
-    dir_ = &server_->dir();
-    ASSERT_TRUE(error.empty()) << error;
+    char tmpl[] = "/tmp/kubectl_e2e.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = new std::string(tmpl);
+    std::filesystem::create_directories(*dir_ + "/home");
+    // kubectl caches discovery under $HOME/.kube/cache; a fresh HOME keeps
+    // runs from seeing another server's documents.
+    setenv("HOME", (*dir_ + "/home").c_str(), 1);
+    setenv("KUBECONFIG", (*dir_ + "/kubeconfig").c_str(), 1);
+    const char* sluice = getenv("SLUICE_BINARY");
+    ASSERT_NE(sluice, nullptr) << "SLUICE_BINARY is not set";
+    server_ = Spawn(std::string("exec ") + sluice + " server --data-dir " + *dir_ +
+                        "/data --listen 127.0.0.1:0 --kubeconfig-out " + *dir_ + "/kubeconfig",
+                    *dir_ + "/server.log");
+    for (int i = 0; i < 200 && !std::filesystem::exists(*dir_ + "/kubeconfig"); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(std::filesystem::exists(*dir_ + "/kubeconfig")) << ReadFile(*dir_ + "/server.log");
   }
 
   static void TearDownTestSuite() {
-    EXPECT_EQ(server_->Stop(), 0) << "sluice server did not stop cleanly";
-    delete server_;
+    if (server_ > 0) {
+      kill(server_, SIGTERM);
+      EXPECT_EQ(Reap(server_, 10), 0) << "sluice server did not stop cleanly";
+    }
+    std::filesystem::remove_all(*dir_);
   }
 
-  static Result Kubectl(const std::string& args) { return server_->Kubectl(args); }
+  void SetUp() override {
+    // kubectl is on every machine this runs on; without it the test fails.
+    ASSERT_EQ(system("command -v kubectl >/dev/null 2>&1"), 0) << "kubectl is not installed";
+  }
+
+  static Result Kubectl(const std::string& args) {
+    std::string log = *dir_ + "/kubectl.out";
+    pid_t pid = Spawn("exec timeout 30 kubectl " + args, log);
+    int code = Reap(pid, 40);
+    return {code, ReadFile(log)};
+  }
+
   static std::string File(const std::string& name, const std::string& text) {
-    return server_->File(name, text);
+    std::string path = *dir_ + "/" + name;
+    WriteFile(path, text);
+    return path;
   }
 
-  static inline SluiceServerProcess* server_ = nullptr;
-  static inline const std::string* dir_ = nullptr;
+  static inline std::string* dir_ = nullptr;
+  static inline pid_t server_ = -1;
 };
 
 constexpr char kShop[] = R"(apiVersion: v1

@@ -5,21 +5,20 @@
 #include <string>
 #include <thread>
 
-#include "control/apiserver/process_test_util.h"
+#include "control/controllers/process_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace sluice::controllers {
 namespace {
 
-using apiserver::Result;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 
 class KubectlControllersTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = new apiserver::SluiceServerProcess();
+    server_ = new SluiceServerProcess();
     std::string pools =
         server_->File("pools.yaml", "pools:\n- name: public\n  addresses: [198.51.100.8/30]\n");
     std::string error = server_->Start("--lb-pools " + pools);
@@ -53,7 +52,7 @@ class KubectlControllersTest : public ::testing::Test {
                              (node_port.empty() ? "" : "    nodePort: " + node_port + "\n"));
   }
 
-  static inline apiserver::SluiceServerProcess* server_ = nullptr;
+  static inline SluiceServerProcess* server_ = nullptr;
 };
 
 TEST_F(KubectlControllersTest, NodePortIsAllocatedAndASecondClaimIsRejected) {
@@ -114,12 +113,11 @@ TEST_F(KubectlControllersTest, BadRangeFlagsOrPoolsStopTheServerWithTheReason) {
   };
   for (const Case& c : cases) {
     std::string log = server_->dir() + "/bad.log";
-    pid_t pid =
-        apiserver::Spawn(std::string("exec ") + getenv("SLUICE_BINARY") + " server --data-dir " +
-                             server_->dir() + "/bad --listen 127.0.0.1:0 " + c.flags,
-                         log);
-    EXPECT_NE(apiserver::Reap(pid, 10), 0) << c.flags;
-    EXPECT_THAT(apiserver::ReadFile(log), HasSubstr(c.reason)) << c.flags;
+    pid_t pid = Spawn(std::string("exec ") + getenv("SLUICE_BINARY") + " server --data-dir " +
+                          server_->dir() + "/bad --listen 127.0.0.1:0 " + c.flags,
+                      log);
+    EXPECT_NE(Reap(pid, 10), 0) << c.flags;
+    EXPECT_THAT(ReadFile(log), HasSubstr(c.reason)) << c.flags;
   }
 }
 

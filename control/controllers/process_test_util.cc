@@ -1,4 +1,4 @@
-#include "control/apiserver/process_test_util.h"
+#include "control/controllers/process_test_util.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -13,7 +13,7 @@
 #include <sstream>
 #include <thread>
 
-namespace sluice::apiserver {
+namespace sluice::controllers {
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -99,4 +99,4 @@ std::string SluiceServerProcess::File(const std::string& name, const std::string
   return path;
 }
 
-}  // namespace sluice::apiserver
+}  // namespace sluice::controllers
