@@ -207,14 +207,14 @@ absl::StatusOr<json> ResourceHandler::Replace(const ResourcePath& path, json obj
   }
   if (type.carry_over) type.carry_over(object, old);
   SLUICE_RETURN_IF_ERROR(Admit(path, object, &old));
+  meta.erase("resourceVersion");
+  json old_plain = old;
+  Metadata(old_plain).erase("resourceVersion");
   std::optional<absl::MutexLock> allocating;
   if (type.allocate) {
     allocating.emplace(&allocate_mu_);
     SLUICE_RETURN_IF_ERROR(type.allocate(object, *store_));
   }
-  meta.erase("resourceVersion");
-  json old_plain = old;
-  Metadata(old_plain).erase("resourceVersion");
   if (object == old_plain) {
     // Nothing changed: no write and no event, as Kubernetes skips no-op updates.
     return old;
