@@ -82,13 +82,15 @@ class LbIpamControllerTest : public StoreTest {
  protected:
   void SetUp() override {
     StoreTest::SetUp();
-    // core/v1 events as the API will serve them: the recorder writes there.
-    registry_.Add({.group = "",
-                   .version = "v1",
-                   .kind = "Event",
-                   .plural = "events",
-                   .singular = "event",
-                   .namespaced = true});
+    // core/v1 events, where the registry does not serve them yet: the
+    // recorder writes there.
+    if (registry_.Find("", "v1", "events") == nullptr)
+      registry_.Add({.group = "",
+                     .version = "v1",
+                     .kind = "Event",
+                     .plural = "events",
+                     .singular = "event",
+                     .namespaced = true});
     recorder_ = std::make_unique<EventRecorder>("lb-ipam-controller", handler_.get(), &registry_);
     controller_ = std::make_unique<LbIpamController>(
         store_.get(), *ParseLbPools(kPools), [this](const json& service, const std::string& why) {
