@@ -22,6 +22,7 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptio
                         absl::StrCat("opening the store: ", store.status().message()));
   server->store_ = *std::move(store);
   server->registry_ = DefaultRegistry();
+  if (auto s = UseServiceNetwork(server->registry_, options.service_network); !s.ok()) return s;
   server->router_ = std::make_unique<Router>(server->store_.get(), &server->registry_);
   if (auto s = server->router_->resources().EnsureSystemNamespaces(); !s.ok()) return s;
   Router* router = server->router_.get();

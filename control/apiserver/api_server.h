@@ -12,6 +12,7 @@
 #include "control/apiserver/http_server.h"
 #include "control/apiserver/resource_type.h"
 #include "control/apiserver/router.h"
+#include "control/apiserver/service_network.h"
 #include "control/store/store.h"
 
 namespace sluice::apiserver {
@@ -20,6 +21,7 @@ struct ApiServerOptions {
   std::string data_dir;  // holds state.db
   std::string listen_address = "127.0.0.1";
   uint16_t port = 6443;  // 0: any free port
+  controllers::ServiceNetworkConfig service_network;
 };
 
 class ApiServer {
@@ -28,6 +30,8 @@ class ApiServer {
   ~ApiServer();
 
   uint16_t port() const { return http_->port(); }
+  // For the controllers that run in the same process (control/controllers).
+  store::Store* store() const { return store_.get(); }
   std::string url() const;
   void Stop();
 

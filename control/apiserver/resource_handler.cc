@@ -246,6 +246,11 @@ absl::StatusOr<json> ResourceHandler::Replace(const ResourcePath& path, json obj
   meta.erase("resourceVersion");
   json old_plain = old;
   Metadata(old_plain).erase("resourceVersion");
+  std::optional<absl::MutexLock> allocating;
+  if (type.allocate) {
+    allocating.emplace(&allocate_mu_);
+    SLUICE_RETURN_IF_ERROR(type.allocate(object, *store_));
+  }
   if (object == old_plain) {
     // Nothing changed: no write and no event, as Kubernetes skips no-op updates.
     return old;

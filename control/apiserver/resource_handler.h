@@ -95,8 +95,8 @@ class ResourceHandler {
   absl::StatusOr<store::KeyValue> GetKv(const ResourcePath& path);
 
   store::Store* store_;
-  // Serializes allocation with the create that records it, so two creates
-  // never take the same address (one process serves a SQLite store).
+  // Serializes allocation with the create or update that records it, so two
+  // writes never take the same address (one process serves a SQLite store).
   absl::Mutex allocate_mu_;
   const ResourceRegistry* registry_;
   std::function<absl::Time()> clock_;

@@ -1,6 +1,6 @@
 // core/v1 Service: Kubernetes' defaults, the validation control/k8s already
 // does for the dataplane, the immutable clusterIP, and kubectl's columns.
-#include <set>
+#include <memory>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -8,6 +8,8 @@
 #include "control/apiserver/json_yaml.h"
 #include "control/apiserver/object_meta.h"
 #include "control/apiserver/resources.h"
+#include "control/apiserver/service_network.h"
+#include "control/controllers/allocators/service_allocator.h"
 #include "control/k8s/endpoint_slice_parser.h"
 #include "control/k8s/field_reader.h"
 #include "control/k8s/service_parser.h"
@@ -125,32 +127,38 @@ std::string Selector(const json& o) {
   return absl::StrJoin(parts, ",");
 }
 
-// 10.96.0.0/16 as kube-apiserver's default --service-cluster-ip-range; .1 is
-// the kubernetes Service's. A scan of the stored Services stands in for the
-// allocator of the controllers issue (bitmap in the store, IPv6, ranges).
+// ClusterIPs, NodePorts and healthCheckNodePort from control/controllers'
+// allocator, with its field errors as one 422 like kube-apiserver's.
+absl::Status AllocateServiceAddresses(const controllers::ServiceAllocator& allocator, json& o,
+                                      store::Store& store) {
+  std::string ns = StringAt(o, "/metadata/namespace", "");
+  std::string name = StringAt(o, "/metadata/name", "");
+  json stored;  // this Service as stored, on update
+  auto others = controllers::OtherServices(
+      store, absl::StrCat("/registry/services/", ns, "/", name), &stored);
+  if (!others.ok()) return others.status();
+  std::vector<StatusCause> causes;
+  for (controllers::FieldError& e : allocator.Allocate(o, *others, stored))
+    causes.push_back({std::move(e.reason), std::move(e.message), std::move(e.field)});
+  if (causes.empty()) return absl::OkStatus();
+  return InvalidError({.group = "", .kind = "services", .name = name}, "Service",
+                      std::move(causes));
+}
+
+// With the default Service CIDRs and node port range (UseServiceNetwork sets
+// others); node ports and families too, despite the name it has kept.
 absl::Status AllocateClusterIp(json& o, store::Store& store) {
-  json& spec = ObjectField(o, "spec");
-  if (spec.value("type", "") == "ExternalName") return absl::OkStatus();
-  if (spec.contains("clusterIP") && spec["clusterIP"].is_string() &&
-      !spec["clusterIP"].get<std::string>().empty())
-    return absl::OkStatus();
-  auto services = store.List({.prefix = "/registry/services/"});
-  if (!services.ok()) return services.status();
-  std::set<std::string> used;
-  for (const store::KeyValue& kv : services->kvs) {
-    json s = json::parse(kv.value, nullptr, false);
-    if (!s.is_discarded()) used.insert(StringAt(s, "/spec/clusterIP", ""));
-  }
-  for (int i = 10; i < 65535; ++i) {
-    std::string ip = absl::StrCat("10.96.", i / 256, ".", i % 256);
-    if (i % 256 == 0 || i % 256 == 255 || used.contains(ip)) continue;
-    spec["clusterIP"] = ip;
-    spec["clusterIPs"] = json::array({ip});
-    spec["ipFamilies"] = json::array({"IPv4"});
-    spec["ipFamilyPolicy"] = "SingleStack";
-    return absl::OkStatus();
-  }
-  return absl::ResourceExhaustedError("no free cluster IP in 10.96.0.0/16");
+  static const auto* allocator =
+      new controllers::ServiceAllocator(*controllers::ServiceAllocator::Create({}));
+  return AllocateServiceAddresses(*allocator, o, store);
+}
+
+std::function<absl::Status(json&, store::Store&)> Allocating(
+    controllers::ServiceAllocator allocator) {
+  auto shared = std::make_shared<const controllers::ServiceAllocator>(std::move(allocator));
+  return [shared](json& o, store::Store& store) {
+    return AllocateServiceAddresses(*shared, o, store);
+  };
 }
 
 }  // namespace
@@ -169,17 +177,10 @@ ResourceType ServiceResource() {
   // Create drops a client's status (load balancer ingress is the controllers').
   t.initial_status = [](const json&) { return json{{"loadBalancer", json::object()}}; };
   t.allocate = AllocateClusterIp;
-  t.carry_over = [](json& o, const json& old) {
-    // Clients that did not set clusterIP (kubectl apply of a hand-written file)
-    // keep the allocated one, as pkg/registry/core/service does.
-    json& spec = ObjectField(o, "spec");
-    for (const char* field : {"clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"}) {
-      json::json_pointer p(std::string("/spec/") + field);
-      bool missing = !spec.contains(field) || spec[field].is_null() ||
-                     (spec[field].is_string() && spec[field].get<std::string>().empty());
-      if (missing && old.contains(p)) spec[field] = old.at(p);
-    }
-  };
+  // Clients that did not set clusterIP or nodePort (kubectl apply of a
+  // hand-written file) keep the allocated ones; a type change drops what the
+  // new type does not use.
+  t.carry_over = controllers::CarryOverAllocations;
   t.validate = ValidateService;
   t.columns = {
       NameColumn(),
@@ -276,6 +277,16 @@ ResourceType EndpointSliceResource() {
       AgeColumn(),
   };
   return t;
+}
+
+absl::Status UseServiceNetwork(ResourceRegistry& registry,
+                               const controllers::ServiceNetworkConfig& config) {
+  auto allocator = controllers::ServiceAllocator::Create(config);
+  if (!allocator.ok()) return allocator.status();
+  ResourceType* services = registry.FindMutable("", "v1", "services");
+  if (services == nullptr) return absl::FailedPreconditionError("services are not served");
+  services->allocate = Allocating(*std::move(allocator));
+  return absl::OkStatus();
 }
 
 }  // namespace sluice::apiserver

@@ -67,8 +67,9 @@ struct ResourceType {
   // On update: carries over what the client may leave out but the server set
   // (a Service's clusterIP). Optional.
   std::function<void(nlohmann::json& object, const nlohmann::json& old)> carry_over;
-  // On create, after validation: assigns what the server allocates (a
-  // Service's clusterIP). Calls are serialized by the handler. Optional.
+  // On create and update, after validation: assigns what the server
+  // allocates (a Service's clusterIPs and nodePorts). Calls are serialized by
+  // the handler with the write that stores their result. Optional.
   std::function<absl::Status(nlohmann::json& object, store::Store& store)> allocate;
   // kubectl's columns in order; -o wide shows those with priority 1 too.
   std::vector<TableColumn> columns;
@@ -89,6 +90,11 @@ class ResourceRegistry {
   void Add(ResourceType type) { types_.push_back(std::make_unique<ResourceType>(std::move(type))); }
   const ResourceType* Find(absl::string_view group, absl::string_view version,
                            absl::string_view plural) const;
+  // For configuring a type's hooks before the registry serves.
+  ResourceType* FindMutable(absl::string_view group, absl::string_view version,
+                            absl::string_view plural) {
+    return const_cast<ResourceType*>(Find(group, version, plural));
+  }
   std::vector<const ResourceType*> All() const;
   // Distinct (group, version) pairs, core first.
   std::vector<std::pair<std::string, std::string>> GroupVersions() const;

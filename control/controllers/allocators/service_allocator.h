@@ -1,0 +1,90 @@
+// What the API server allocates for a Service, as kube-apiserver's Service
+// REST storage does: ClusterIPs per ipFamilies/ipFamilyPolicy from one
+// Service CIDR per family, NodePorts for NodePort and LoadBalancer Services,
+// and the healthCheckNodePort of a LoadBalancer with externalTrafficPolicy
+// Local. Requested values are checked, with Kubernetes' messages.
+//
+// The allocator keeps no state: what is in use is read from the other stored
+// Services on every call, so a restart, a crash between two writes or a
+// deleted Service can never leak or double-book an address. The caller must
+// serialize calls with the write that records their result (the API server's
+// ResourceHandler holds one lock across both).
+#ifndef SLUICE_CONTROL_CONTROLLERS_ALLOCATORS_SERVICE_ALLOCATOR_H_
+#define SLUICE_CONTROL_CONTROLLERS_ALLOCATORS_SERVICE_ALLOCATOR_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "control/controllers/allocators/ip_range.h"
+#include "control/store/store.h"
+#include "nlohmann/json.hpp"
+
+namespace sluice::controllers {
+
+struct ServiceNetworkConfig {
+  // One CIDR per family; the first one's family is the cluster's primary.
+  // kube-apiserver's --service-cluster-ip-range.
+  std::vector<std::string> cluster_ip_ranges = {"10.96.0.0/16", "fd00:10:96::/112"};
+  // --service-node-port-range.
+  int node_port_min = 30000;
+  int node_port_max = 32767;
+};
+
+// One field error, as a metav1.StatusCause: reason "FieldValueInvalid",
+// "FieldValueForbidden", ...; message as Kubernetes prints it after the path
+// ("Invalid value: 30080: provided port is already allocated").
+struct FieldError {
+  std::string reason;
+  std::string field;
+  std::string message;
+};
+
+class ServiceAllocator {
+ public:
+  static absl::StatusOr<ServiceAllocator> Create(const ServiceNetworkConfig& config);
+
+  // Fills spec.ipFamilies, ipFamilyPolicy, clusterIP(s), ports[].nodePort and
+  // healthCheckNodePort of `service` (defaulted and validated) from what
+  // `others` (every other stored Service) leave free. `stored` is this
+  // Service's stored version on update: what it holds already is kept
+  // unchecked, as Kubernetes does, so that a narrower range configured later
+  // does not make the Service impossible to update. Errors leave `service`
+  // half-filled: the caller must not store it.
+  std::vector<FieldError> Allocate(nlohmann::json& service,
+                                   const std::vector<nlohmann::json>& others,
+                                   const nlohmann::json& stored = nullptr) const;
+
+  const std::vector<IpRange>& cluster_ip_ranges() const { return ranges_; }
+
+ private:
+  std::vector<FieldError> AllocateClusterIps(nlohmann::json& spec,
+                                             const std::vector<nlohmann::json>& others,
+                                             const nlohmann::json& held) const;
+  std::vector<FieldError> AllocateNodePorts(nlohmann::json& spec,
+                                            const std::vector<nlohmann::json>& others,
+                                            const nlohmann::json& held) const;
+
+  std::vector<IpRange> ranges_;  // primary family first
+  int node_port_min_ = 0;
+  int node_port_max_ = 0;
+};
+
+// On update, before defaulting and validation, as Kubernetes' Service
+// storage: values the client left out but the server allocated are kept
+// (when the new type still uses them), and values the new type no longer
+// uses are dropped if the client left them unchanged (NodePort -> ClusterIP
+// releases the node ports, -> ExternalName the ClusterIPs).
+void CarryOverAllocations(nlohmann::json& service, const nlohmann::json& old);
+
+// Every stored Service but the one at `self_key`, which goes to `self` (null
+// when it is not stored).
+absl::StatusOr<std::vector<nlohmann::json>> OtherServices(store::Store& store,
+                                                          absl::string_view self_key,
+                                                          nlohmann::json* self);
+
+}  // namespace sluice::controllers
+
+#endif  // SLUICE_CONTROL_CONTROLLERS_ALLOCATORS_SERVICE_ALLOCATOR_H_
