@@ -58,7 +58,8 @@ class Engine {
   virtual absl::Status NameService(uint32_t id, const std::string& name) = 0;
   virtual absl::Status DeleteService(uint32_t id) = 0;
 
-  // Deletes the conntrack entries for which `match` is true; returns how many.
+  // Deletes the conntrack entries for which `match` is true, judged on each
+  // entry as it is just before its deletion; returns how many.
   using ConntrackMatch = std::function<bool(const lb_ct_key&, const lb_ct_entry&)>;
   virtual absl::StatusOr<size_t> FlushConntrack(const ConntrackMatch& match) = 0;
 

@@ -6,6 +6,7 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -313,8 +314,13 @@ MapFds BpfEngine::Fds() const {
 
 absl::StatusOr<size_t> BpfEngine::FlushConntrack(const ConntrackMatch& match) {
   size_t n = 0;
-  for (const auto& [k, e] : ReadConntrack(Fds(), match))
-    if (bpf_map_delete_elem(Fd(skel_->maps.lb_ct), &k) == 0) ++n;
+  int fd = Fd(skel_->maps.lb_ct);
+  for (const auto& [k, e] : ReadConntrack(Fds(), match)) {
+    // Packets keep writing while we sweep: judge the entry as it is now.
+    lb_ct_entry now{};
+    if (bpf_map_lookup_elem(fd, &k, &now) != 0 || !match(k, now)) continue;
+    if (bpf_map_delete_elem(fd, &k) == 0) ++n;
+  }
   return n;
 }
 
@@ -385,6 +391,12 @@ absl::Status BpfEngine::ResetMaps() {
 void BpfEngine::EnableRedirect(bool on) {
   skel_->bss->lb_xdp_redirect = on ? 1 : 0;
   tc_->bss->lb_tc_redirect = on ? 1 : 0;
+}
+
+uint64_t BpfEngine::ClockNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
 void BpfEngine::AdvanceClock(uint64_t ns) {

@@ -430,9 +430,16 @@ TEST_F(AgentXdpTest, TrafficThatIsNotForAServicePassesUntouched) {
   EXPECT_EQ(r.counts, (std::map<std::string, int64_t>{{"be2", 2}}));
   ASSERT_FALSE(r.peers.empty());
   EXPECT_EQ(r.peers[0].substr(0, r.peers[0].rfind(' ')), topo_->external().leaf.v4);
+  // With the client's neighbour table emptied, the ping needs ARP through
+  // the node's XDP program first.
+  ASSERT_TRUE(topo_->RunInOk(topo_->client_ns(), {"ip", "neigh", "flush", "all"}).ok());
   auto ping = topo_->RunIn(topo_->client_ns(), {"ping", "-c1", "-W1", topo_->backend(0).leaf.v4});
   ASSERT_TRUE(ping.ok());
-  EXPECT_EQ(ping->exit_code, 0) << "ICMP passes";
+  EXPECT_EQ(ping->exit_code, 0) << "ARP and ICMP pass";
+  auto neigh =
+      topo_->RunInOk(topo_->client_ns(), {"ip", "neigh", "show", topo_->external().node.v4});
+  ASSERT_TRUE(neigh.ok());
+  EXPECT_NE(neigh->find("lladdr"), std::string::npos) << "the node answered ARP: " << *neigh;
 }
 
 // A ClusterIP service `name` over backends `backends` with extra annotations.

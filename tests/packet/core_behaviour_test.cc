@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include "dataplane/conntrack_gc.h"
 #include "dataplane/lb_names.h"
 #include "dataplane/reference/reference_engine.h"
 #include "dataplane/service_table.h"
@@ -104,6 +105,26 @@ TEST_F(CoreTest, SnatRangeOverlappingNodePortsIsRefused) {
   auto s = table_.SetNode(node_);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("overlaps the NodePort range"), std::string::npos) << s;
+}
+
+TEST_F(CoreTest, ConntrackGcRemovesOnlyExpiredEntries) {
+  ASSERT_TRUE(table_.Apply({NodePortService({"10.244.1.1"})}).ok());
+  auto syn = Syn("203.0.113.1", 1111, "192.168.1.10", 30080);
+  ASSERT_EQ(engine_.Process(syn, LB_HOOK_EXTERNAL).verdict, LB_VERDICT_FORWARD);
+  engine_.SetTimeNs(engine_.time_ns() + 30'000'000'000ull);
+  auto other = Syn("203.0.113.2", 2222, "192.168.1.10", 30080);
+  ASSERT_EQ(engine_.Process(other, LB_HOOK_EXTERNAL).verdict, LB_VERDICT_FORWARD);
+  // SYN state lives 60 s: at +70 s the first flow (both directions) has
+  // expired, the second not.
+  auto removed = ExpireConntrack(engine_, engine_.time_ns() + 40'000'000'000ull);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(*removed, 2u);
+  removed = ExpireConntrack(engine_, engine_.time_ns());
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, 0u) << "nothing else has expired yet";
+  removed = ExpireConntrack(engine_, engine_.time_ns() + 61'000'000'000ull);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, 2u) << "then the second flow goes too";
 }
 
 TEST_F(CoreTest, EveryVerdictIsCounted) {

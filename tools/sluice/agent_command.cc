@@ -17,6 +17,7 @@
 #include "control/agent/agent.h"
 #include "dataplane/bpf/attach.h"
 #include "dataplane/bpf/bpf_engine.h"
+#include "dataplane/conntrack_gc.h"
 #include "tools/sluice/flags.h"
 #include "tools/sluice/neighbors.h"
 
@@ -170,6 +171,7 @@ absl::Status RunAgentCommand(const std::vector<std::string>& args) {
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
   auto last_touch = std::chrono::steady_clock::now();
+  auto last_gc = last_touch;
   while (!g_stop) {
     for (int waited = 0; waited < poll_ms && !g_stop; waited += 50)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -187,6 +189,11 @@ absl::Status RunAgentCommand(const std::vector<std::string>& args) {
     if ((changed.ok() && *changed) || now - last_touch > std::chrono::seconds(20)) {
       TouchNeighbors(BackendAddresses(**engine));
       last_touch = now;
+    }
+    if (now - last_gc > std::chrono::seconds(10)) {
+      if (auto gone = ExpireConntrack(**engine, BpfEngine::ClockNs()); !gone.ok())
+        std::cerr << "sluice agent: conntrack sweep: " << gone.status().message() << std::endl;
+      last_gc = now;
     }
   }
   std::cerr << "sluice agent: stopping; the datapath stays in place" << std::endl;

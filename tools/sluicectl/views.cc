@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "dataplane/bpf/bpf_engine.h"
 #include "dataplane/ip_address.h"
 #include "dataplane/lb_names.h"
 
@@ -80,12 +80,6 @@ std::string BackendFlags(uint8_t f) {
 
 bool Matches(const std::string& filter, const std::string& name) {
   return filter.empty() || name.find(filter) != std::string::npos;
-}
-
-uint64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);  // bpf_ktime_get_ns's clock
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
 }  // namespace
@@ -176,7 +170,7 @@ absl::StatusOr<json> ConntrackView(const MapFds& maps, const std::string& servic
   if (!st.ok()) return st.status();
   std::map<uint32_t, std::string> names;
   for (const auto& s : st->services) names[s.id] = s.name;
-  uint64_t now = NowNs();
+  uint64_t now = BpfEngine::ClockNs();
   auto entries = ReadConntrack(maps, [&](const lb_ct_key& k, const lb_ct_entry& e) {
     if (!Matches(service_filter, names[e.service_id])) return false;
     if (address_filter.empty()) return true;
@@ -221,10 +215,15 @@ json StatusView(const std::string& pin_dir, const MapFds& maps) {
     if (fd >= 0) {
       bpf_link_info info{};
       uint32_t len = sizeof(info);
+      // tcx links (type 11, newer than libbpf 1.1's headers) keep their
+      // ifindex where XDP links do.
+      constexpr uint32_t kLinkTypeTcx = 11;
       if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
         detail = absl::StrCat(
             "link ", info.id, ", program ", info.prog_id,
-            info.type == BPF_LINK_TYPE_XDP ? absl::StrCat(", ifindex ", info.xdp.ifindex) : "");
+            info.type == BPF_LINK_TYPE_XDP ? absl::StrCat(", XDP, ifindex ", info.xdp.ifindex)
+            : info.type == kLinkTypeTcx    ? absl::StrCat(", tcx, ifindex ", info.xdp.ifindex)
+                                           : "");
       close(fd);
     }
     view["rows"].push_back({"link", e.path().filename().string(), detail});
