@@ -1,6 +1,7 @@
-// The real kubectl against `sluice server`: a server on a free loopback port
-// with a fresh data directory and a generated kubeconfig; every kubectl run is
-// bounded by timeout(1), and its exit code and output are both checked.
+// The real kubectl against `sluice server` over HTTPS: a server on a free
+// loopback port with a fresh data directory and the admin and node
+// kubeconfigs it writes; every kubectl (and curl) run is bounded by
+// timeout(1), and its exit code and output are both checked.
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -67,6 +68,46 @@ int Reap(pid_t pid, int seconds) {
   return -1;
 }
 
+// Runs `command` (bounded by timeout(1)) with its output in `dir`/run.out.
+Result RunBounded(const std::string& dir, const std::string& command) {
+  std::string log = dir + "/run.out";
+  pid_t pid = Spawn("exec timeout 30 " + command, log);
+  int code = Reap(pid, 40);
+  return {code, ReadFile(log)};
+}
+
+// `sluice server` with its data in `dir`/data, writing `dir`/kubeconfig and
+// `dir`/node-kubeconfig; returns its pid once both are there (-1 if not).
+pid_t StartServer(const std::string& dir) {
+  const char* sluice = getenv("SLUICE_BINARY");
+  if (sluice == nullptr) {
+    ADD_FAILURE() << "SLUICE_BINARY is not set";
+    return -1;
+  }
+  std::filesystem::remove(dir + "/kubeconfig");
+  std::filesystem::remove(dir + "/node-kubeconfig");
+  pid_t pid = Spawn(std::string("exec ") + sluice + " server --data-dir " + dir +
+                        "/data --listen 127.0.0.1:0 --kubeconfig-out " + dir +
+                        "/kubeconfig --node-kubeconfig-out " + dir + "/node-kubeconfig",
+                    dir + "/server.log");
+  for (int i = 0; i < 300 && !std::filesystem::exists(dir + "/node-kubeconfig"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (!std::filesystem::exists(dir + "/node-kubeconfig")) {
+    ADD_FAILURE() << "the server wrote no kubeconfigs: " << ReadFile(dir + "/server.log");
+    kill(pid, SIGKILL);
+    Reap(pid, 5);
+    return -1;
+  }
+  return pid;
+}
+
+// "https://127.0.0.1:PORT" from a kubeconfig.
+std::string ServerUrl(const std::string& kubeconfig) {
+  std::smatch m;
+  std::string text = ReadFile(kubeconfig);
+  return std::regex_search(text, m, std::regex("server: (https://[^\n]+)")) ? m[1].str() : "";
+}
+
 class KubectlTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -78,14 +119,7 @@ class KubectlTest : public ::testing::Test {
     // runs from seeing another server's documents.
     setenv("HOME", (*dir_ + "/home").c_str(), 1);
     setenv("KUBECONFIG", (*dir_ + "/kubeconfig").c_str(), 1);
-    const char* sluice = getenv("SLUICE_BINARY");
-    ASSERT_NE(sluice, nullptr) << "SLUICE_BINARY is not set";
-    server_ = Spawn(std::string("exec ") + sluice + " server --data-dir " + *dir_ +
-                        "/data --listen 127.0.0.1:0 --kubeconfig-out " + *dir_ + "/kubeconfig",
-                    *dir_ + "/server.log");
-    for (int i = 0; i < 200 && !std::filesystem::exists(*dir_ + "/kubeconfig"); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ASSERT_TRUE(std::filesystem::exists(*dir_ + "/kubeconfig")) << ReadFile(*dir_ + "/server.log");
+    server_ = StartServer(*dir_);
   }
 
   static void TearDownTestSuite() {
@@ -97,16 +131,17 @@ class KubectlTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    // kubectl is on every machine this runs on; without it the test fails.
+    // kubectl and curl are on every machine this runs on; without them the
+    // test fails.
     ASSERT_EQ(system("command -v kubectl >/dev/null 2>&1"), 0) << "kubectl is not installed";
+    ASSERT_EQ(system("command -v curl >/dev/null 2>&1"), 0) << "curl is not installed";
+    ASSERT_GT(server_, 0) << "the server did not start";
   }
 
-  static Result Kubectl(const std::string& args) {
-    std::string log = *dir_ + "/kubectl.out";
-    pid_t pid = Spawn("exec timeout 30 kubectl " + args, log);
-    int code = Reap(pid, 40);
-    return {code, ReadFile(log)};
-  }
+  static Result Kubectl(const std::string& args) { return RunBounded(*dir_, "kubectl " + args); }
+  static std::string NodeKubeconfig() { return " --kubeconfig " + *dir_ + "/node-kubeconfig "; }
+  static std::string Url() { return ServerUrl(*dir_ + "/kubeconfig"); }
+  static std::string Ca() { return *dir_ + "/data/tls/ca.crt"; }
 
   static std::string File(const std::string& name, const std::string& text) {
     std::string path = *dir_ + "/" + name;
@@ -282,6 +317,112 @@ TEST_F(KubectlTest, WatchSeesAddedModifiedAndDeleted) {
   EXPECT_THAT(out, ::testing::ContainsRegex("ADDED +w1 +ClusterIP +10\\.96\\."));
   EXPECT_THAT(out, ::testing::ContainsRegex("MODIFIED +w1 +ClusterIP"));
   EXPECT_THAT(out, ::testing::ContainsRegex("DELETED +w1 +ClusterIP"));
+}
+
+TEST_F(KubectlTest, GetSvcShowsTheKubernetesService) {
+  Result table = Kubectl("get svc kubernetes");
+  ASSERT_EQ(table.code, 0) << table.output;
+  EXPECT_THAT(table.output,
+              ::testing::ContainsRegex("kubernetes +ClusterIP +10\\.96\\.0\\.1 +<none> +443/TCP"));
+  std::string port = Url().substr(Url().rfind(':') + 1);
+  Result slice = Kubectl("get endpointslices kubernetes -o jsonpath={.ports[0].port}");
+  EXPECT_EQ(slice.output, port);
+}
+
+TEST_F(KubectlTest, AuthCanIAnswersByTheRuleThatIsEnforced) {
+  Result admin = Kubectl("auth can-i create services");
+  EXPECT_EQ(admin.code, 0) << admin.output;
+  EXPECT_EQ(admin.output, "yes\n");
+  Result node = Kubectl("auth can-i create services" + NodeKubeconfig());
+  EXPECT_EQ(node.code, 1) << node.output;
+  EXPECT_EQ(node.output, "no\n");
+  Result node_reads =
+      Kubectl("auth can-i watch endpointslices.discovery.k8s.io -A" + NodeKubeconfig());
+  EXPECT_EQ(node_reads.code, 0) << node_reads.output;
+  EXPECT_EQ(node_reads.output, "yes\n");
+}
+
+TEST_F(KubectlTest, TheNodeKubeconfigReadsButItsWritesAreForbidden) {
+  Result read = Kubectl("get svc -A" + NodeKubeconfig());
+  ASSERT_EQ(read.code, 0) << read.output;
+  EXPECT_THAT(read.output, HasSubstr("kubernetes"));
+  std::string file =
+      File("node-write.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-node\n");
+  Result write = Kubectl("create -f " + file + NodeKubeconfig());
+  EXPECT_EQ(write.code, 1);
+  EXPECT_THAT(write.output, HasSubstr("Forbidden"));
+  EXPECT_THAT(write.output,
+              HasSubstr("configmaps is forbidden: User \"system:node:sluice-agent\" cannot "
+                        "create resource \"configmaps\" in API group \"\" in the namespace "
+                        "\"default\""));
+  EXPECT_EQ(Kubectl("get configmap from-node").code, 1);
+}
+
+TEST_F(KubectlTest, WithoutATokenTheServerSays401) {
+  Result curl = RunBounded(*dir_, "curl -sS --cacert " + Ca() + " -w '\\n%{http_code}' " + Url() +
+                                      "/api/v1/namespaces/default/services");
+  ASSERT_EQ(curl.code, 0) << curl.output;
+  EXPECT_THAT(curl.output, HasSubstr("\"reason\":\"Unauthorized\""));
+  EXPECT_THAT(curl.output, ::testing::EndsWith("\n401"));
+  Result wrong = RunBounded(*dir_, "curl -sS --cacert " + Ca() +
+                                       " -H 'Authorization: Bearer not-the-token' -o /dev/null "
+                                       "-w '%{http_code}' " +
+                                       Url() + "/api/v1/services");
+  EXPECT_EQ(wrong.output, "401");
+  Result health = RunBounded(*dir_, "curl -sS --cacert " + Ca() + " " + Url() + "/readyz");
+  EXPECT_EQ(health.output, "ok");
+}
+
+TEST_F(KubectlTest, TheCertificateVerifiesForTheServiceNames) {
+  std::string port = Url().substr(Url().rfind(':') + 1);
+  for (const char* name : {"kubernetes.default.svc.cluster.local", "kubernetes", "localhost"}) {
+    // curl checks the chain and the name; --resolve sends the name to loopback.
+    Result curl =
+        RunBounded(*dir_, std::string("curl -sS --cacert ") + Ca() + " --resolve " + name + ":" +
+                              port + ":127.0.0.1 https://" + name + ":" + port + "/livez");
+    EXPECT_EQ(curl.code, 0) << name << ": " << curl.output;
+    EXPECT_EQ(curl.output, "ok") << name;
+  }
+  Result wrong = RunBounded(*dir_, "curl -sS --cacert " + Ca() + " --resolve example.com:" + port +
+                                       ":127.0.0.1 https://example.com:" + port + "/livez");
+  EXPECT_NE(wrong.code, 0) << wrong.output;
+}
+
+// Its own server: stopped and started again on the same data directory, it
+// must still be trusted by, and accept the token of, the first kubeconfig.
+TEST(KubectlRestart, RestartKeepsTheCaAndTheTokens) {
+  ASSERT_EQ(system("command -v kubectl >/dev/null 2>&1"), 0) << "kubectl is not installed";
+  char tmpl[] = "/tmp/kubectl_restart.XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  struct Cleanup {
+    std::string dir;
+    pid_t pid = -1;
+    ~Cleanup() {
+      if (pid > 0) {
+        kill(pid, SIGTERM);
+        Reap(pid, 10);
+      }
+      std::filesystem::remove_all(dir);
+    }
+  } cleanup{dir};
+  cleanup.pid = StartServer(dir);
+  ASSERT_GT(cleanup.pid, 0);
+  std::filesystem::rename(dir + "/kubeconfig", dir + "/first-kubeconfig");
+  std::string first_node = ReadFile(dir + "/node-kubeconfig");
+  kill(cleanup.pid, SIGTERM);
+  ASSERT_EQ(Reap(cleanup.pid, 10), 0);
+  cleanup.pid = StartServer(dir);
+  ASSERT_GT(cleanup.pid, 0);
+  std::string url = ServerUrl(dir + "/kubeconfig");
+  Result get = RunBounded(dir, "env HOME=" + dir + " kubectl --kubeconfig " + dir +
+                                   "/first-kubeconfig --server " + url + " get svc kubernetes");
+  EXPECT_EQ(get.code, 0) << get.output;
+  EXPECT_THAT(get.output, HasSubstr("10.96.0.1"));
+  // Only the port in the URL may differ.
+  std::string again = ReadFile(dir + "/node-kubeconfig");
+  EXPECT_EQ(std::regex_replace(again, std::regex("server: .*"), ""),
+            std::regex_replace(first_node, std::regex("server: .*"), ""));
 }
 
 }  // namespace
