@@ -2,6 +2,7 @@
 // SelfSubjectAccessReviews (from the protobuf body kubectl sends).
 #include <sys/stat.h>
 
+#include "control/apiserver/access_filter.h"
 #include "control/apiserver/access_review.h"
 #include "control/apiserver/api_error.h"
 #include "control/apiserver/apiserver_test_util.h"
@@ -170,6 +171,49 @@ TEST(SelfSubjectAccessReview, BadReviewsAreClearErrors) {
   EXPECT_EQ(ServeSelfSubjectAccessReview(AdminUser(), request).status, 400);
   request.method = "GET";
   EXPECT_EQ(ServeSelfSubjectAccessReview(AdminUser(), request).status, 405);
+}
+
+class AccessFilterTest : public ApiServerTest {
+ protected:
+  HttpRequest AsAdmin(const std::string& method, const std::string& target) {
+    HttpRequest r = Request(method, target);
+    r.authorization = "Bearer admin-secret-0123456789";
+    return r;
+  }
+  TokenAuthenticator tokens_{"admin-secret-0123456789", "node-secret-0123456789"};
+  ApiMetrics metrics_;
+};
+
+TEST_F(AccessFilterTest, UntilReadyOnlyLivenessAnswers) {
+  AccessFilter filter(&tokens_, router_.get(), &registry_, &metrics_);
+  EXPECT_EQ(filter.Handle(Request("GET", "/healthz")).status, 200);
+  EXPECT_EQ(filter.Handle(Request("GET", "/readyz")).status, 503);
+  EXPECT_EQ(filter.Handle(AsAdmin("GET", "/api/v1/services")).status, 503);
+  filter.SetReady();
+  EXPECT_EQ(filter.Handle(Request("GET", "/readyz")).status, 200);
+  EXPECT_EQ(filter.Handle(AsAdmin("GET", "/api/v1/services")).status, 200);
+}
+
+// Ends a watch at once: the client is gone.
+class GoneClient : public ChunkWriter {
+ public:
+  bool Write(absl::string_view) override { return false; }
+  bool PeerClosed() override { return true; }
+};
+
+TEST_F(AccessFilterTest, AWatchIsLongRunningUntilItEnds) {
+  AccessFilter filter(&tokens_, router_.get(), &registry_, &metrics_);
+  filter.SetReady();
+  HttpResponse watch = filter.Handle(AsAdmin("GET", "/api/v1/services?watch=1"));
+  ASSERT_TRUE(watch.stream);
+  const std::string open = "apiserver_longrunning_requests{resource=\"services\",verb=\"WATCH\"} ";
+  EXPECT_NE(metrics_.PrometheusText().find(open + "1\n"), std::string::npos);
+  EXPECT_NE(metrics_.PrometheusText().find(
+                "apiserver_request_total{code=\"200\",resource=\"services\",verb=\"WATCH\"} 1\n"),
+            std::string::npos);
+  GoneClient client;
+  watch.stream(client);
+  EXPECT_NE(metrics_.PrometheusText().find(open + "0\n"), std::string::npos);
 }
 
 }  // namespace

@@ -29,6 +29,12 @@ bool IsLoopback(const std::string& address) {
   return inet_pton(AF_INET6, address.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
+bool IsIpAddress(const std::string& text) {
+  in6_addr any;
+  return inet_pton(AF_INET, text.c_str(), &any) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), &any) == 1;
+}
+
 // The addresses of the host's interfaces that are up, IPv4 first (loopback
 // and link-local ones left out).
 std::vector<std::string> HostAddresses() {
@@ -99,6 +105,10 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptio
   if (options.insecure_listen_address && !IsLoopback(*options.insecure_listen_address))
     return absl::InvalidArgumentError(absl::StrCat("plain HTTP is served on loopback only, not on ",
                                                    *options.insecure_listen_address));
+  // It becomes the kubernetes Service's endpoint, which holds addresses only.
+  if (!options.advertise_address.empty() && !IsIpAddress(options.advertise_address))
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the advertise address must be an IP address, not ", options.advertise_address));
   SLUICE_RETURN_IF_ERROR(MakePrivateDirectory(options.data_dir));
   std::unique_ptr<ApiServer> server(new ApiServer());
   server->listen_address_ = options.listen_address;

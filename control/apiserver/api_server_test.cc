@@ -202,6 +202,13 @@ TEST_F(ServerTest, PlainHttpOnlyOnLoopbackAndOnlyWhenAsked) {
   EXPECT_EQ(PlainGet(port, "/api/v1/services", admin()), 200);
 }
 
+TEST_F(ServerTest, AnAdvertiseAddressMustBeAnAddress) {
+  auto server = ApiServer::Start(
+      {.data_dir = dir_ + "/other", .port = 0, .advertise_address = "api.example.test"});
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(server.status().message(), HasSubstr("api.example.test"));
+}
+
 TEST(Kubeconfig, EmbedsTheCaAndTheToken) {
   std::string yaml = KubeconfigYaml("https://127.0.0.1:6443", "PEM", {"sluice-node", "tok"});
   EXPECT_THAT(yaml, HasSubstr("server: https://127.0.0.1:6443\n"));

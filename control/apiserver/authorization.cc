@@ -66,8 +66,7 @@ bool Allowed(const UserInfo& user, const RequestAttributes& a) {
   if (user.InGroup(kMastersGroup)) return true;
   // Kubernetes' system:basic-user role: anyone signed in may ask about itself.
   if (a.resource_request && a.group == "authorization.k8s.io" &&
-      (a.resource == "selfsubjectaccessreviews" || a.resource == "selfsubjectrulesreviews") &&
-      a.verb == "create")
+      a.resource == "selfsubjectaccessreviews" && a.verb == "create")
     return true;
   if (user.InGroup(kNodesGroup))
     return a.resource_request ? IsReadVerb(a.verb) : (a.verb == "get" || a.verb == "head");

@@ -356,6 +356,11 @@ TEST_F(KubectlTest, TheNodeKubeconfigReadsButItsWritesAreForbidden) {
                         "create resource \"configmaps\" in API group \"\" in the namespace "
                         "\"default\""));
   EXPECT_EQ(Kubectl("get configmap from-node").code, 1);
+  Result metrics = Kubectl("get --raw /metrics" + NodeKubeconfig());
+  ASSERT_EQ(metrics.code, 0) << metrics.output;
+  EXPECT_THAT(metrics.output, ::testing::ContainsRegex(
+                                  "apiserver_request_total\\{code=\"403\",resource=\"configmaps\","
+                                  "verb=\"POST\"\\} [1-9]"));
 }
 
 TEST_F(KubectlTest, WithoutATokenTheServerSays401) {
