@@ -7,9 +7,11 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "control/apiserver/files.h"
 #include "control/apiserver/kubernetes_service.h"
 #include "control/status_macros.h"
@@ -33,6 +35,20 @@ bool IsIpAddress(const std::string& text) {
   in6_addr any;
   return inet_pton(AF_INET, text.c_str(), &any) == 1 ||
          inet_pton(AF_INET6, text.c_str(), &any) == 1;
+}
+
+// A name a certificate may carry: DNS labels of lower-case letters, digits
+// and inner hyphens, optionally under a leading "*." wildcard.
+bool IsDnsName(absl::string_view name) {
+  if (absl::StartsWith(name, "*.")) name.remove_prefix(2);
+  if (name.empty() || name.size() > 253) return false;
+  for (absl::string_view label : absl::StrSplit(name, '.')) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
+      return false;
+    for (char c : label)
+      if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '-') return false;
+  }
+  return true;
 }
 
 // The addresses of the host's interfaces that are up, IPv4 first (loopback
@@ -109,6 +125,10 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptio
   if (!options.advertise_address.empty() && !IsIpAddress(options.advertise_address))
     return absl::InvalidArgumentError(absl::StrCat(
         "the advertise address must be an IP address, not ", options.advertise_address));
+  for (const std::string& name : options.extra_sans)
+    if (!IsIpAddress(name) && !IsDnsName(name))
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a certificate name must be an IP address or a lower-case DNS name, not \"", name, "\""));
   SLUICE_RETURN_IF_ERROR(MakePrivateDirectory(options.data_dir));
   std::unique_ptr<ApiServer> server(new ApiServer());
   server->listen_address_ = options.listen_address;

@@ -202,11 +202,25 @@ TEST_F(ServerTest, PlainHttpOnlyOnLoopbackAndOnlyWhenAsked) {
   EXPECT_EQ(PlainGet(port, "/api/v1/services", admin()), 200);
 }
 
+TEST_F(ServerTest, PlainHttpToTheTlsPortIsTold400) {
+  EXPECT_EQ(PlainGet(server_->port(), "/healthz", ""), 400);
+}
+
 TEST_F(ServerTest, AnAdvertiseAddressMustBeAnAddress) {
   auto server = ApiServer::Start(
       {.data_dir = dir_ + "/other", .port = 0, .advertise_address = "api.example.test"});
   EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(server.status().message(), HasSubstr("api.example.test"));
+}
+
+TEST_F(ServerTest, ExtraNamesMustBeDnsNamesOrAddresses) {
+  for (const char* bad : {"Upper.example", "a b", "-lead.example", "x..y", ""}) {
+    auto server = ApiServer::Start({.data_dir = dir_ + "/other", .port = 0, .extra_sans = {bad}});
+    EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  StartServer({.extra_sans = {"*.apps.example.test", "fd00::7"}});
+  EXPECT_EQ(Call({.target = "/healthz"}, "x.apps.example.test").status, 200);
+  EXPECT_EQ(Call({.target = "/healthz"}, "fd00::7").status, 200);
 }
 
 TEST(Kubeconfig, EmbedsTheCaAndTheToken) {

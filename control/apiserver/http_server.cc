@@ -144,6 +144,15 @@ void ServeConnection(Stream& stream, int fd, const HttpHandler& handler) {
   }
 }
 
+// A TLS connection opens with a handshake record (content type 22); a client
+// speaking plain HTTP to the TLS port gets told so, as Go's servers do,
+// rather than a failed handshake it cannot explain.
+bool StartsWithTlsRecord(int fd) {
+  unsigned char first = 0;
+  ssize_t n = recv(fd, &first, 1, MSG_PEEK);
+  return n != 1 || first == 0x16;
+}
+
 absl::StatusOr<std::unique_ptr<ssl::context>> MakeTlsContext(const TlsCredentials& tls) {
   auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
   beast::error_code ec;
@@ -211,7 +220,10 @@ struct HttpServer::Impl {
       Connection* c = conn.get();
       c->thread = std::thread([this, c] {
         int fd = c->socket.native_handle();
-        if (tls) {
+        if (tls && !StartsWithTlsRecord(fd)) {
+          WriteSimple(c->socket, 11, false, 400, "text/plain; charset=utf-8",
+                      "Client sent an HTTP request to an HTTPS server.\n");
+        } else if (tls) {
           ssl::stream<tcp::socket&> stream(c->socket, *tls);
           beast::error_code handshake_error;
           stream.handshake(ssl::stream_base::server, handshake_error);
