@@ -223,6 +223,7 @@ struct HttpServer::Impl {
         if (tls && !StartsWithTlsRecord(fd)) {
           WriteSimple(c->socket, 11, false, 400, "text/plain; charset=utf-8",
                       "Client sent an HTTP request to an HTTPS server.\n");
+          DrainBeforeClose(c->socket, fd);
         } else if (tls) {
           ssl::stream<tcp::socket&> stream(c->socket, *tls);
           beast::error_code handshake_error;
