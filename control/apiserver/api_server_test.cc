@@ -223,6 +223,30 @@ TEST_F(ServerTest, ExtraNamesMustBeDnsNamesOrAddresses) {
   EXPECT_EQ(Call({.target = "/healthz"}, "fd00::7").status, 200);
 }
 
+class KubernetesServiceTest : public ApiServerTest {
+ protected:
+  absl::Status Ensure(const std::string& address, uint16_t port) {
+    return EnsureKubernetesService(router_->resources(), registry_, address, port);
+  }
+};
+
+TEST_F(KubernetesServiceTest, AnotherClusterIpIsReplacedAndAnUnchangedOneNotRewritten) {
+  json svc = ServiceJson("kubernetes", 443);
+  svc["spec"]["clusterIP"] = "10.96.0.50";
+  ASSERT_EQ(Post("/api/v1/namespaces/default/services", svc).status, 201);
+  ASSERT_TRUE(Ensure("192.0.2.1", 6443).ok());
+  Reply first = Get("/api/v1/namespaces/default/services/kubernetes");
+  EXPECT_EQ(first.body["spec"]["clusterIP"], kKubernetesServiceIp);
+  EXPECT_EQ(first.body["spec"]["ports"][0]["targetPort"], 6443);
+  ASSERT_TRUE(Ensure("192.0.2.1", 6443).ok());
+  Reply second = Get("/api/v1/namespaces/default/services/kubernetes");
+  EXPECT_EQ(second.body["metadata"]["resourceVersion"], first.body["metadata"]["resourceVersion"]);
+  ASSERT_TRUE(Ensure("fd00::1", 6443).ok());
+  Reply slice = Get("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes");
+  EXPECT_EQ(slice.body["addressType"], "IPv6");
+  EXPECT_EQ(slice.body["endpoints"][0]["addresses"], json({"fd00::1"}));
+}
+
 TEST(Kubeconfig, EmbedsTheCaAndTheToken) {
   std::string yaml = KubeconfigYaml("https://127.0.0.1:6443", "PEM", {"sluice-node", "tok"});
   EXPECT_THAT(yaml, HasSubstr("server: https://127.0.0.1:6443\n"));
