@@ -42,6 +42,9 @@ absl::Status InvalidError(const ErrorSubject& subject, absl::string_view kind,
 // 403: the request is understood but not allowed now (a Terminating namespace).
 absl::Status ForbiddenError(const ErrorSubject& subject, absl::string_view why);
 absl::Status BadRequestError(absl::string_view message);
+absl::Status UnauthorizedError();  // 401: no or an unknown credential
+// 403; `why` says who cannot do what ("User \"u\" cannot create resource ...").
+absl::Status ForbiddenError(const ErrorSubject& subject, absl::string_view why);
 absl::Status GoneError(absl::string_view message);  // 410, reason Expired
 absl::Status MethodNotAllowedError(absl::string_view message);
 absl::Status UnsupportedMediaTypeError(absl::string_view content_type);
