@@ -5,18 +5,26 @@
 #include <cerrno>
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "control/store/sqlite_store.h"
+#include "control/store/store_open.h"
 
 namespace sluice::apiserver {
 
 absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& options) {
-  if (options.data_dir.empty()) return absl::InvalidArgumentError("a data directory is required");
-  if (mkdir(options.data_dir.c_str(), 0700) != 0 && errno != EEXIST)
-    return absl::ErrnoToStatus(errno, absl::StrCat("creating ", options.data_dir));
+  std::string store_spec = options.store;
+  if (store_spec.empty()) {
+    if (options.data_dir.empty()) return absl::InvalidArgumentError("a data directory is required");
+    if (mkdir(options.data_dir.c_str(), 0700) != 0 && errno != EEXIST)
+      return absl::ErrnoToStatus(errno, absl::StrCat("creating ", options.data_dir));
+    store_spec = options.data_dir + "/state.db";
+  } else if (!absl::StartsWith(store_spec, store::kEtcdScheme)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("store \"", store_spec, "\": expected etcd://host:port[,host:port]"));
+  }
   std::unique_ptr<ApiServer> server(new ApiServer());
   server->listen_address_ = options.listen_address;
-  auto store = store::SqliteStore::Open(options.data_dir + "/state.db");
+  auto store = store::OpenStore(store_spec);
   if (!store.ok())
     return absl::Status(store.status().code(),
                         absl::StrCat("opening the store: ", store.status().message()));

@@ -1,5 +1,5 @@
-// `sluice server`'s API server: the SQLite store in a data directory, the
-// router and the HTTP listener, started and stopped together.
+// `sluice server`'s API server: the store (SQLite in a data directory, or
+// etcd), the router and the HTTP listener, started and stopped together.
 #ifndef SLUICE_CONTROL_APISERVER_API_SERVER_H_
 #define SLUICE_CONTROL_APISERVER_API_SERVER_H_
 
@@ -18,6 +18,9 @@ namespace sluice::apiserver {
 
 struct ApiServerOptions {
   std::string data_dir;  // holds state.db
+  // "etcd://host:port[,host:port]": the store is that etcd cluster, shared by
+  // every server given it; data_dir is then unused. Empty: SQLite.
+  std::string store;
   std::string listen_address = "127.0.0.1";
   uint16_t port = 6443;  // 0: any free port
 };

@@ -12,9 +12,11 @@
 namespace sluice {
 
 const char kServerUsage[] =
-    "usage: sluice server --data-dir DIR [--listen ADDRESS:PORT] [--kubeconfig-out FILE]\n"
+    "usage: sluice server (--data-dir DIR | --store etcd://HOST:PORT[,HOST:PORT])\n"
+    "                     [--listen ADDRESS:PORT] [--kubeconfig-out FILE]\n"
     "  Serves the Kubernetes API (namespaces, services, configmaps,\n"
-    "  endpointslices) over plain HTTP, backed by a SQLite store in DIR.\n"
+    "  endpointslices) over plain HTTP, backed by a SQLite store in DIR, or by\n"
+    "  an etcd cluster that several servers can share (--store).\n"
     "  --listen defaults to 127.0.0.1:6443; port 0 picks a free one. TLS and\n"
     "  authentication are not there yet, so listen on loopback only.\n"
     "  --kubeconfig-out writes a kubeconfig for kubectl once the server listens.";
@@ -37,12 +39,14 @@ absl::Status ParseListen(const std::string& text, std::string* address, uint16_t
 }  // namespace
 
 absl::Status RunServerCommand(const std::vector<std::string>& args) {
-  auto flags = ParseFlags(args, {"--data-dir", "--listen", "--kubeconfig-out"});
+  auto flags = ParseFlags(args, {"--data-dir", "--store", "--listen", "--kubeconfig-out"});
   if (!flags.ok())
     return absl::InvalidArgumentError(absl::StrCat(flags.status().message(), "\n", kServerUsage));
-  if (!flags->Has("--data-dir"))
-    return absl::InvalidArgumentError(absl::StrCat("--data-dir is required\n", kServerUsage));
-  apiserver::ApiServerOptions options{.data_dir = flags->Get("--data-dir")};
+  if (flags->Has("--data-dir") == flags->Has("--store"))
+    return absl::InvalidArgumentError(
+        absl::StrCat("give one of --data-dir and --store\n", kServerUsage));
+  apiserver::ApiServerOptions options{.data_dir = flags->Get("--data-dir"),
+                                      .store = flags->Get("--store")};
   if (auto s = ParseListen(flags->Get("--listen", "127.0.0.1:6443"), &options.listen_address,
                            &options.port);
       !s.ok())
