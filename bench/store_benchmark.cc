@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -107,22 +108,6 @@ void BM_Creates(benchmark::State& state, Backend backend) {
     state.counters["writes_per_commit"] = static_cast<double>(stats.ops) / stats.commits;
   }
 }
-BENCHMARK_CAPTURE(BM_Creates, sqlite, Backend::kSqlite)
-    ->Arg(1)
-    ->Arg(4)
-    ->Arg(16)
-    ->Arg(64)
-    ->Iterations(1)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Creates, etcd, Backend::kEtcd)
-    ->Arg(1)
-    ->Arg(4)
-    ->Arg(16)
-    ->Arg(64)
-    ->Iterations(1)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
 
 // One List of 10,000 Service-sized values, as `kubectl get services -A`
 // without paging.
@@ -137,10 +122,6 @@ void BM_List10k(benchmark::State& state, Backend backend) {
   }
   state.SetItemsProcessed(state.iterations() * 10000);
 }
-BENCHMARK_CAPTURE(BM_List10k, sqlite, Backend::kSqlite)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_List10k, etcd, Backend::kEtcd)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // Events received by the watchers, with their latency from the start of the
 // write that made them.
@@ -276,22 +257,39 @@ void BM_WatchFanOut(benchmark::State& state, Backend backend) {
   for (std::thread& thread : threads) thread.join();
   deliveries.Report(state);
 }
-BENCHMARK_CAPTURE(BM_WatchFanOut, sqlite, Backend::kSqlite)
-    ->ArgName("thread_per_watcher")
-    ->Arg(1)
-    ->Arg(0)
-    ->Iterations(1)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_WatchFanOut, etcd, Backend::kEtcd)
-    ->ArgName("thread_per_watcher")
-    ->Arg(1)
-    ->Arg(0)
-    ->Iterations(1)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
+
+// Every case on both backends: BM_Creates/sqlite/4, BM_Creates/etcd/4, ...
+void RegisterBenchmarks() {
+  for (auto [name, backend] : {std::pair{"sqlite", Backend::kSqlite}, {"etcd", Backend::kEtcd}}) {
+    benchmark::RegisterBenchmark(absl::StrCat("BM_Creates/", name).c_str(), BM_Creates, backend)
+        ->Arg(1)
+        ->Arg(4)
+        ->Arg(16)
+        ->Arg(64)
+        ->Iterations(1)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(absl::StrCat("BM_List10k/", name).c_str(), BM_List10k, backend)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(absl::StrCat("BM_WatchFanOut/", name).c_str(), BM_WatchFanOut,
+                                 backend)
+        ->ArgName("thread_per_watcher")
+        ->Arg(1)
+        ->Arg(0)
+        ->Iterations(1)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+}
 
 }  // namespace
 }  // namespace sluice::store
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  sluice::store::RegisterBenchmarks();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,8 +1,6 @@
 // The etcd backend beyond the conformance suite: endpoints, key spaces, and
 // several independent clients (several `sluice server`s) on one etcd.
-#include <latch>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -99,35 +97,6 @@ TEST_F(EtcdStoreTest, ClientsSeeEachOthersWritesAndWatches) {
   std::vector<Event> events = NextEvents(**watch, 2);
   EXPECT_THAT(Revisions(events), ElementsAre(*created, by_a->revision));
   EXPECT_EQ(*b->CurrentRevision(), *a->CurrentRevision());
-}
-
-TEST_F(EtcdStoreTest, ConcurrentUpdatesFromTwoClientsHaveOneWinner) {
-  std::unique_ptr<EtcdStore> clients[] = {Client(), Client()};
-  ASSERT_TRUE(clients[0] && clients[1]);
-  absl::StatusOr<int64_t> expected = clients[0]->Create("/contended", "0");
-  ASSERT_TRUE(expected.ok());
-  for (int round = 0; round < 10; ++round) {
-    constexpr int kThreads = 6;
-    std::latch start(kThreads);
-    std::vector<absl::StatusOr<WriteResult>> results(kThreads, absl::UnknownError("not run"));
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, t] {
-        start.arrive_and_wait();
-        results[t] = clients[t % 2]->Update("/contended", absl::StrCat(t), *expected);
-      });
-    }
-    for (std::thread& thread : threads) thread.join();
-    int winners = 0;
-    for (const auto& result : results) {
-      ASSERT_TRUE(result.ok()) << result.status();
-      if (result->succeeded) {
-        ++winners;
-        *expected = result->revision;
-      }
-    }
-    ASSERT_EQ(winners, 1) << "round " << round;
-  }
 }
 
 TEST_F(EtcdStoreTest, KeyPrefixesKeepStoresApart) {

@@ -92,14 +92,15 @@ bool WriteLoad::ReadSome() {
   return true;
 }
 
-int64_t ExpectEveryWriteIn(Store& store, const Acknowledged& acknowledged) {
+int64_t ExpectEveryWriteIn(Store& store, const Acknowledged& acknowledged,
+                           int64_t previous_revision) {
   int64_t max_revision = 0;
   size_t lost = 0;
   for (const auto& [key, revision] : acknowledged) {
     absl::StatusOr<std::optional<KeyValue>> kv = store.Get(key, kLatest);
     if (!kv.ok()) {
       ADD_FAILURE() << "get " << key << ": " << kv.status();
-      return max_revision;
+      return 0;
     }
     if (!kv->has_value()) {
       if (++lost <= 10) ADD_FAILURE() << "acknowledged " << key << " at " << revision << " is lost";
@@ -110,7 +111,11 @@ int64_t ExpectEveryWriteIn(Store& store, const Acknowledged& acknowledged) {
     max_revision = std::max(max_revision, revision);
   }
   EXPECT_EQ(lost, 0u) << "of " << acknowledged.size() << " acknowledged writes";
-  return max_revision;
+  EXPECT_GT(max_revision, previous_revision) << "revisions go on across crashes";
+  absl::StatusOr<int64_t> current = store.CurrentRevision();
+  EXPECT_TRUE(current.ok()) << current.status();
+  EXPECT_GE(current.value_or(0), max_revision);
+  return current.value_or(0);
 }
 
 }  // namespace sluice::store

@@ -41,8 +41,11 @@ class WriteLoad {
 };
 
 // Checks that `store` has every acknowledged write, with its revision and
-// value (the key); returns the highest acknowledged revision.
-int64_t ExpectEveryWriteIn(Store& store, const Acknowledged& acknowledged);
+// value (the key), and that the writes' revisions went on past
+// `previous_revision` (the store's after the last crash). Returns the store's
+// current revision.
+int64_t ExpectEveryWriteIn(Store& store, const Acknowledged& acknowledged,
+                           int64_t previous_revision);
 
 }  // namespace sluice::store
 
