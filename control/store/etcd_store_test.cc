@@ -1,9 +1,11 @@
 // The etcd backend beyond the conformance suite: endpoints, key spaces, and
 // several independent clients (several `sluice server`s) on one etcd.
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "control/store/etcd_store.h"
 #include "control/store/etcd_test_server.h"
 #include "control/store/store_open.h"
@@ -124,7 +126,7 @@ TEST_F(EtcdStoreTest, SeveralEndpointsFailOverToOneThatAnswers) {
   EXPECT_TRUE((*store)->Create("/k", "v").ok());
 }
 
-TEST_F(EtcdStoreTest, AWatchFailsWhenEtcdGoesAndResumesFromItsRevisionAfter) {
+TEST_F(EtcdStoreTest, AWatchFailsWhenEtcdGoesAndOneOpenedWhileItIsDownWaitsForIt) {
   std::unique_ptr<EtcdStore> store = Client();
   ASSERT_TRUE(store);
   absl::StatusOr<int64_t> first = store->Create("/w/1", "v");
@@ -137,11 +139,15 @@ TEST_F(EtcdStoreTest, AWatchFailsWhenEtcdGoesAndResumesFromItsRevisionAfter) {
   absl::StatusOr<WatchResponse> broken = (*watch)->Next(absl::Seconds(10));
   EXPECT_FALSE(broken.ok()) << "a watch must not go quiet when its etcd is gone";
   EXPECT_FALSE((*watch)->Next(absl::ZeroDuration()).ok()) << "the failure sticks";
+  // A watch opened while etcd is down waits for it to come back.
+  absl::StatusOr<WatchStreamPtr> resumed = absl::UnknownError("not opened");
+  std::thread opener([&] { resumed = store->Watch(WatchOptions{.after_revision = *first}); });
+  absl::SleepFor(absl::Milliseconds(500));  // connection attempts fail meanwhile
   ASSERT_TRUE(etcd_->Restart().ok());
+  opener.join();
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
   absl::StatusOr<int64_t> second = store->Create("/w/2", "v");
   ASSERT_TRUE(second.ok()) << second.status();
-  absl::StatusOr<WatchStreamPtr> resumed = store->Watch(WatchOptions{.after_revision = *first});
-  ASSERT_TRUE(resumed.ok()) << resumed.status();
   EXPECT_THAT(Revisions(NextEvents(**resumed, 1)), ElementsAre(*second));
 }
 

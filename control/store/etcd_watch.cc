@@ -24,6 +24,9 @@ class EtcdWatchStream::Reactor
 
   void Start(std::shared_ptr<Reactor> self, etcdserverpb::Watch::Stub* stub) {
     self_ = std::move(self);
+    // Waits for a connection (etcd restarting) instead of failing at once;
+    // Open() bounds the wait.
+    context_.set_wait_for_ready(true);
     stub->async()->Watch(&context_, this);
     StartWrite(&create_);
     StartRead(&incoming_);
