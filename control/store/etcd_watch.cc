@@ -52,8 +52,7 @@ class EtcdWatchStream::Reactor
                           absl::StrCat("not created within ", absl::FormatDuration(timeout)));
     }
     if (created_) return grpc::Status::OK;
-    return final_.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "etcd ended the watch")
-                       : final_;
+    return EndStatus();
   }
 
   // Waits up to `timeout` for responses; moves them into `out`. Returns the
@@ -63,11 +62,7 @@ class EtcdWatchStream::Reactor
     auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || done_; };
     mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
     out.swap(queue_);
-    if (out.empty() && done_) {
-      return final_.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "etcd ended the watch")
-                         : final_;
-    }
-    return grpc::Status::OK;
+    return out.empty() && done_ ? EndStatus() : grpc::Status::OK;
   }
 
   void OnWriteDone(bool /*ok*/) override {}
@@ -94,6 +89,12 @@ class EtcdWatchStream::Reactor
   }
 
  private:
+  // Why the call ended: etcd ending a watch without an error is an error too.
+  grpc::Status EndStatus() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return final_.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "etcd ended the watch")
+                       : final_;
+  }
+
   grpc::ClientContext context_;
   etcdserverpb::WatchRequest create_;
   etcdserverpb::WatchResponse incoming_;  // only gRPC's reading touches it
