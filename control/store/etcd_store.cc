@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <map>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -10,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "control/status_macros.h"
 #include "control/store/etcd_watch.h"
@@ -52,6 +54,26 @@ absl::StatusOr<std::string> ChannelTarget(const std::vector<std::string>& endpoi
                      absl::StrJoin(endpoints, ",")));
   }
   return absl::StrCat(v4 ? "ipv4:" : "ipv6:", absl::StrJoin(endpoints, ","));
+}
+
+// One channel per target for the life of the process, shared by its stores.
+// gRPC 1.51 (Debian's) serves callback calls (our watches) from a completion
+// queue that it shuts down when the last channel that used it goes; making a
+// channel again soon after trips a reference-count assertion in its polling
+// thread (abort). Channels that never go keep that queue for good.
+std::shared_ptr<grpc::Channel> SharedChannel(const std::string& target) {
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* channels = new std::map<std::string, std::shared_ptr<grpc::Channel>>();
+  absl::MutexLock lock(&mu);
+  std::shared_ptr<grpc::Channel>& channel = (*channels)[target];
+  if (channel == nullptr) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(-1);  // a List or a watch response can be large
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+    channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  }
+  return channel;
 }
 
 Compare ModRevisionIs(std::string key, int64_t mod_revision) {
@@ -112,12 +134,7 @@ absl::StatusOr<std::vector<std::string>> ParseEtcdEndpoints(absl::string_view te
 
 absl::StatusOr<std::unique_ptr<EtcdStore>> EtcdStore::Open(const EtcdStoreOptions& options) {
   SLUICE_ASSIGN_OR_RETURN(std::string target, ChannelTarget(options.endpoints));
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(-1);  // a List or a watch response can be large
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  auto channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
-  std::unique_ptr<EtcdStore> store(new EtcdStore(options, std::move(channel)));
+  std::unique_ptr<EtcdStore> store(new EtcdStore(options, SharedChannel(target)));
   if (absl::StatusOr<int64_t> revision = store->CurrentRevision(); !revision.ok()) {
     return absl::Status(revision.status().code(),
                         absl::StrCat("etcd at ", absl::StrJoin(options.endpoints, ","),

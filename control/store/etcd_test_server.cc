@@ -63,9 +63,20 @@ absl::StatusOr<std::unique_ptr<EtcdTestServer>> EtcdTestServer::Start() {
   std::string dir = testing::TempDir() + "etcd_XXXXXX";
   if (mkdtemp(dir.data()) == nullptr) return absl::ErrnoToStatus(errno, "mkdtemp");
   server->dir_ = dir;
-  if (absl::Status s = PickFreePorts(&server->client_port_, &server->peer_port_); !s.ok()) return s;
-  if (absl::Status s = server->Launch(); !s.ok()) return s;
-  return server;
+  // Another process may take a port between our pick and etcd's bind: etcd
+  // then exits, and new ports are picked.
+  absl::Status launched;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (absl::Status s = PickFreePorts(&server->client_port_, &server->peer_port_); !s.ok()) {
+      return s;
+    }
+    launched = server->Launch();
+    if (launched.ok()) return server;
+    server->Kill();
+    std::error_code ignored;
+    std::filesystem::remove_all(server->dir_ + "/data", ignored);
+  }
+  return launched;
 }
 
 EtcdTestServer::~EtcdTestServer() {
