@@ -14,7 +14,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "control/status_macros.h"
-#include "control/store/etcd_watch.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -149,6 +148,10 @@ EtcdStore::EtcdStore(const EtcdStoreOptions& options, std::shared_ptr<grpc::Chan
       channel_(std::move(channel)),
       kv_(etcdserverpb::KV::NewStub(channel_)),
       watch_(etcdserverpb::Watch::NewStub(channel_)) {}
+
+EtcdStore::~EtcdStore() {
+  watches_.CancelAll();
+}
 
 std::unique_ptr<grpc::ClientContext> EtcdStore::NewContext() const {
   auto context = std::make_unique<grpc::ClientContext>();
@@ -328,7 +331,8 @@ absl::StatusOr<WatchStreamPtr> EtcdStore::Watch(const WatchOptions& options) {
     // Pinned here, so that every write after Watch() returns is delivered.
     SLUICE_ASSIGN_OR_RETURN(after, CurrentRevision());
   }
-  return etcd::EtcdWatchStream::Open(watch_.get(), keyspace_, options, after, request_timeout_);
+  return etcd::EtcdWatchStream::Open(watch_.get(), keyspace_, options, after, request_timeout_,
+                                     watches_);
 }
 
 }  // namespace sluice::store

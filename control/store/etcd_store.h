@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "control/store/etcd_codec.h"
+#include "control/store/etcd_watch.h"
 #include "control/store/store.h"
 #include "rpc.grpc.pb.h"
 
@@ -37,6 +38,8 @@ class EtcdStore : public Store {
  public:
   // Connects and checks that etcd answers.
   static absl::StatusOr<std::unique_ptr<EtcdStore>> Open(const EtcdStoreOptions& options);
+  // Ends every watch (Cancelled).
+  ~EtcdStore() override;
 
   absl::StatusOr<int64_t> Create(absl::string_view key, absl::string_view value) override;
   absl::StatusOr<std::optional<KeyValue>> Get(absl::string_view key, int64_t revision) override;
@@ -65,6 +68,7 @@ class EtcdStore : public Store {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<etcdserverpb::KV::Stub> kv_;
   std::unique_ptr<etcdserverpb::Watch::Stub> watch_;
+  etcd::EtcdWatchSet watches_;
 };
 
 }  // namespace sluice::store

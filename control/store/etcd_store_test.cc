@@ -101,6 +101,15 @@ TEST_F(EtcdStoreTest, ClientsSeeEachOthersWritesAndWatches) {
   EXPECT_EQ(*b->CurrentRevision(), *a->CurrentRevision());
 }
 
+TEST_F(EtcdStoreTest, ClosingTheStoreCancelsItsStreams) {
+  std::unique_ptr<EtcdStore> store = Client();
+  ASSERT_TRUE(store);
+  absl::StatusOr<WatchStreamPtr> stream = store->Watch(WatchOptions{});
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  store.reset();
+  EXPECT_EQ((*stream)->Next(absl::Seconds(5)).status().code(), absl::StatusCode::kCancelled);
+}
+
 TEST_F(EtcdStoreTest, KeyPrefixesKeepStoresApart) {
   std::unique_ptr<EtcdStore> a = Client("a/"), b = Client("b/");
   ASSERT_TRUE(a && b);

@@ -4,6 +4,7 @@
 #include <deque>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
@@ -33,8 +34,11 @@ class EtcdWatchStream::Reactor
     StartCall();
   }
 
-  // Ends the call; the stream waits for OnDone, after which gRPC calls nothing
-  // of ours (on_ready included).
+  // Ends the call (OnDone follows, with Cancelled).
+  void TryCancel() { context_.TryCancel(); }
+
+  // Ends the call and waits for OnDone, after which gRPC calls nothing of ours
+  // (on_ready included).
   void Cancel() {
     context_.TryCancel();
     absl::MutexLock lock(&mu_);
@@ -108,11 +112,9 @@ class EtcdWatchStream::Reactor
   grpc::Status final_ ABSL_GUARDED_BY(mu_);
 };
 
-absl::StatusOr<WatchStreamPtr> EtcdWatchStream::Open(etcdserverpb::Watch::Stub* stub,
-                                                     const Keyspace& keyspace,
-                                                     const WatchOptions& options,
-                                                     int64_t after_revision,
-                                                     absl::Duration create_timeout) {
+absl::StatusOr<WatchStreamPtr> EtcdWatchStream::Open(
+    etcdserverpb::Watch::Stub* stub, const Keyspace& keyspace, const WatchOptions& options,
+    int64_t after_revision, absl::Duration create_timeout, EtcdWatchSet& set) {
   etcdserverpb::WatchRequest request;
   etcdserverpb::WatchCreateRequest& create = *request.mutable_create_request();
   auto [first, end] = keyspace.PrefixRange(options.prefix);
@@ -123,6 +125,7 @@ absl::StatusOr<WatchStreamPtr> EtcdWatchStream::Open(etcdserverpb::Watch::Stub* 
   create.set_progress_notify(true);
   auto reactor = std::make_shared<Reactor>(std::move(request), options.on_ready);
   reactor->Start(reactor, stub);
+  set.Add(reactor);
   // The stream owns the reactor from here on: it cancels the call if we fail.
   std::unique_ptr<EtcdWatchStream> stream(new EtcdWatchStream(reactor, keyspace, after_revision));
   if (grpc::Status created = reactor->AwaitCreated(create_timeout); !created.ok()) {
@@ -185,6 +188,20 @@ bool EtcdWatchStream::Take(const etcdserverpb::WatchResponse& response, WatchRes
     delivered_ = std::max(delivered_, event.kv().mod_revision());
   }
   return true;
+}
+
+void EtcdWatchSet::Add(std::weak_ptr<EtcdWatchStream::Reactor> call) {
+  absl::MutexLock lock(&mu_);
+  std::erase_if(calls_, [](const auto& c) { return c.expired(); });
+  calls_.push_back(std::move(call));
+}
+
+void EtcdWatchSet::CancelAll() {
+  absl::MutexLock lock(&mu_);
+  for (const auto& call : calls_) {
+    if (std::shared_ptr<EtcdWatchStream::Reactor> live = call.lock()) live->TryCancel();
+  }
+  calls_.clear();
 }
 
 }  // namespace sluice::store::etcd
