@@ -15,7 +15,7 @@
 #include "control/apiserver/files.h"
 #include "control/apiserver/kubernetes_service.h"
 #include "control/status_macros.h"
-#include "control/store/sqlite_store.h"
+#include "control/store/store_open.h"
 
 namespace sluice::apiserver {
 namespace {
@@ -130,9 +130,17 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptio
       return absl::InvalidArgumentError(absl::StrCat(
           "a certificate name must be an IP address or a lower-case DNS name, not \"", name, "\""));
   SLUICE_RETURN_IF_ERROR(MakePrivateDirectory(options.data_dir));
+  // The store: SQLite in the data directory, or a shared etcd.
+  std::string store_spec = options.data_dir + "/state.db";
+  if (!options.store.empty()) {
+    if (!absl::StartsWith(options.store, store::kEtcdScheme))
+      return absl::InvalidArgumentError(
+          absl::StrCat("store \"", options.store, "\": expected etcd://host:port[,host:port]"));
+    store_spec = options.store;
+  }
   std::unique_ptr<ApiServer> server(new ApiServer());
   server->listen_address_ = options.listen_address;
-  auto store = store::SqliteStore::Open(options.data_dir + "/state.db");
+  auto store = store::OpenStore(store_spec);
   if (!store.ok())
     return absl::Status(store.status().code(),
                         absl::StrCat("opening the store: ", store.status().message()));

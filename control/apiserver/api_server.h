@@ -1,11 +1,11 @@
-// `sluice server`'s API server: the SQLite store in a data directory, the
-// certificates and tokens beside it, the access filter and router, and the
-// HTTPS listener (plus, when asked, a plain HTTP one on loopback), started
-// and stopped together.
+// `sluice server`'s API server: the store (SQLite in a data directory, or a
+// shared etcd), the certificates and tokens in the data directory, the access
+// filter and router, and the HTTPS listener (plus, when asked, a plain HTTP one
+// on loopback), started and stopped together.
 //
-// The data directory holds state.db, tls/ (ca.{key,crt}, apiserver.{key,crt})
-// and tokens/ (admin.token, node.token); all of it is made on the first start
-// and reused after.
+// The data directory holds state.db (unless the store is etcd), tls/
+// (ca.{key,crt}, apiserver.{key,crt}) and tokens/ (admin.token, node.token);
+// all of it is made on the first start and reused after.
 #ifndef SLUICE_CONTROL_APISERVER_API_SERVER_H_
 #define SLUICE_CONTROL_APISERVER_API_SERVER_H_
 
@@ -31,6 +31,10 @@ namespace sluice::apiserver {
 
 struct ApiServerOptions {
   std::string data_dir;
+  // "etcd://host:port[,host:port]": the objects are in that etcd cluster,
+  // shared by every server given it, instead of data_dir's state.db (the
+  // certificates and tokens stay in data_dir). Empty: SQLite.
+  std::string store;
   std::string listen_address = "127.0.0.1";  // HTTPS
   uint16_t port = 6443;                      // 0: any free port
   // How other machines reach the server: a name in the certificate and the

@@ -13,12 +13,14 @@
 namespace sluice {
 
 const char kServerUsage[] =
-    "usage: sluice server --data-dir DIR [--listen ADDRESS:PORT] [--kubeconfig-out FILE]\n"
+    "usage: sluice server --data-dir DIR [--store etcd://HOST:PORT[,HOST:PORT]]\n"
+    "         [--listen ADDRESS:PORT] [--kubeconfig-out FILE]\n"
     "         [--node-kubeconfig-out FILE] [--advertise-address IP] [--tls-san NAME,...]\n"
     "         [--insecure-listen ADDRESS:PORT] [--lb-pools FILE]\n"
     "         [--service-cluster-ip-range CIDR[,CIDR]] [--service-node-port-range MIN-MAX]\n"
-    "  Serves the Kubernetes API over HTTPS, backed by a SQLite store in DIR, and\n"
-    "  runs the controllers (Service IPs and ports, LoadBalancer IPs, EndpointSlices).\n"
+    "  Serves the Kubernetes API over HTTPS, backed by a SQLite store in DIR or,\n"
+    "  with --store, by an etcd cluster that several servers can share, and runs\n"
+    "  the controllers (Service IPs and ports, LoadBalancer IPs, EndpointSlices).\n"
     "  The first start makes in DIR a CA, a serving certificate signed by it (for\n"
     "  the listen address, loopback, localhost, kubernetes[.default[.svc[.cluster.local]]],\n"
     "  the kubernetes Service's ClusterIP, the advertise address and every --tls-san)\n"
@@ -66,15 +68,17 @@ absl::Status ParseNodePortRange(const std::string& text, int* min, int* max) {
 }  // namespace
 
 absl::Status RunServerCommand(const std::vector<std::string>& args) {
-  auto flags =
-      ParseFlags(args, {"--data-dir", "--listen", "--kubeconfig-out", "--node-kubeconfig-out",
-                        "--advertise-address", "--tls-san", "--insecure-listen", "--lb-pools",
-                        "--service-cluster-ip-range", "--service-node-port-range"});
+  auto flags = ParseFlags(
+      args, {"--data-dir", "--store", "--listen", "--kubeconfig-out", "--node-kubeconfig-out",
+             "--advertise-address", "--tls-san", "--insecure-listen", "--lb-pools",
+             "--service-cluster-ip-range", "--service-node-port-range"});
   if (!flags.ok())
     return absl::InvalidArgumentError(absl::StrCat(flags.status().message(), "\n", kServerUsage));
+  // The certificates and tokens live in DIR even when the objects are in etcd.
   if (!flags->Has("--data-dir"))
     return absl::InvalidArgumentError(absl::StrCat("--data-dir is required\n", kServerUsage));
   apiserver::ApiServerOptions options{.data_dir = flags->Get("--data-dir"),
+                                      .store = flags->Get("--store"),
                                       .advertise_address = flags->Get("--advertise-address"),
                                       .extra_sans = flags->List("--tls-san")};
   if (auto s = ParseListen("--listen", flags->Get("--listen", "127.0.0.1:6443"),
