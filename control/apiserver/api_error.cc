@@ -108,11 +108,6 @@ absl::Status InvalidError(const ErrorSubject& s, absl::string_view kind,
               details);
 }
 
-absl::Status ForbiddenError(const ErrorSubject& s, absl::string_view why) {
-  return Make(403, "Forbidden", absl::StrCat(Qualified(s), " \"", s.name, "\" is forbidden: ", why),
-              Details(s));
-}
-
 absl::Status BadRequestError(absl::string_view message) {
   return Make(400, "BadRequest", std::string(message), std::nullopt);
 }
