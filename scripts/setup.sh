@@ -8,10 +8,11 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential meson ninja-build pkg-config python3
   clang llvm libclang-rt-14-dev clang-format
-  libabsl-dev libyaml-cpp-dev libpcap-dev nlohmann-json3-dev libsqlite3-dev libboost-dev
+  libabsl-dev libyaml-cpp-dev libpcap-dev nlohmann-json3-dev libsqlite3-dev libboost-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc etcd-server
   libbpf-dev bpftool linux-libc-dev
-  iproute2 tcpdump ethtool iputils-ping
+  iproute2 tcpdump ethtool iputils-ping curl
 )
 
 missing=()

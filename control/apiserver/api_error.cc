@@ -18,6 +18,8 @@ absl::StatusCode CodeFor(int http_code) {
   switch (http_code) {
     case 400:
       return absl::StatusCode::kInvalidArgument;
+    case 401:
+      return absl::StatusCode::kUnauthenticated;
     case 403:
       return absl::StatusCode::kPermissionDenied;
     case 404:
@@ -106,13 +108,22 @@ absl::Status InvalidError(const ErrorSubject& s, absl::string_view kind,
               details);
 }
 
-absl::Status ForbiddenError(const ErrorSubject& s, absl::string_view why) {
-  return Make(403, "Forbidden", absl::StrCat(Qualified(s), " \"", s.name, "\" is forbidden: ", why),
-              Details(s));
-}
-
 absl::Status BadRequestError(absl::string_view message) {
   return Make(400, "BadRequest", std::string(message), std::nullopt);
+}
+
+absl::Status UnauthorizedError() {
+  return Make(401, "Unauthorized", "Unauthorized", std::nullopt);
+}
+
+absl::Status ForbiddenError(const ErrorSubject& s, absl::string_view why) {
+  // "services \"x\" is forbidden: ..." or, for a collection, "services is
+  // forbidden: ...", as apimachinery's NewForbidden words it; a path that is
+  // no resource is plainly "forbidden: ...".
+  std::string subject = Qualified(s);
+  if (!s.name.empty()) absl::StrAppend(&subject, " \"", s.name, "\"");
+  return Make(403, "Forbidden",
+              absl::StrCat(subject, subject.empty() ? "" : " is ", "forbidden: ", why), Details(s));
 }
 
 absl::Status GoneError(absl::string_view message) {

@@ -39,9 +39,11 @@ absl::Status ConflictError(const ErrorSubject& subject, absl::string_view why);
 // 422 with one cause per field.
 absl::Status InvalidError(const ErrorSubject& subject, absl::string_view kind,
                           std::vector<StatusCause> causes);
-// 403: the request is understood but not allowed now (a Terminating namespace).
-absl::Status ForbiddenError(const ErrorSubject& subject, absl::string_view why);
 absl::Status BadRequestError(absl::string_view message);
+absl::Status UnauthorizedError();  // 401: no or an unknown credential
+// 403: not allowed for this user (`why`: "User \"u\" cannot create resource
+// ..."), or not now (a Terminating namespace); no name for a collection.
+absl::Status ForbiddenError(const ErrorSubject& subject, absl::string_view why);
 absl::Status GoneError(absl::string_view message);  // 410, reason Expired
 absl::Status MethodNotAllowedError(absl::string_view message);
 absl::Status UnsupportedMediaTypeError(absl::string_view content_type);

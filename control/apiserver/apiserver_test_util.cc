@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/str_split.h"
@@ -10,6 +12,16 @@
 namespace sluice::apiserver {
 
 using json = nlohmann::json;
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/apiserver_test.XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) ADD_FAILURE() << "mkdtemp: " << strerror(errno);
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::filesystem::remove_all(path_);
+}
 
 void ApiServerTest::SetUp() {
   char tmpl[] = "/tmp/apiserver_test.XXXXXX";

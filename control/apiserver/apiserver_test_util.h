@@ -26,6 +26,20 @@ inline constexpr char kTableAccept[] =
     "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s."
     "io,application/json";
 
+// A fresh directory under /tmp, removed with its contents at the end of the
+// test, passed or failed.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 class ApiServerTest : public ::testing::Test {
  protected:
   void SetUp() override;

@@ -7,9 +7,21 @@ namespace {
 
 using json = nlohmann::json;
 
+// authorization.k8s.io/v1 selfsubjectaccessreviews: served beside the
+// registry's types because nothing of it is stored (access_review.h).
+constexpr char kReviewGroup[] = "authorization.k8s.io";
+constexpr char kReviewVersion[] = "v1";
+
+std::vector<std::pair<std::string, std::string>> ServedGroupVersions(
+    const ResourceRegistry& registry) {
+  auto out = registry.GroupVersions();
+  out.emplace_back(kReviewGroup, kReviewVersion);
+  return out;
+}
+
 json GroupJson(const ResourceRegistry& registry, const std::string& group) {
   json versions = json::array();
-  for (const auto& [g, v] : registry.GroupVersions())
+  for (const auto& [g, v] : ServedGroupVersions(registry))
     if (g == group) versions.push_back({{"groupVersion", absl::StrCat(g, "/", v)}, {"version", v}});
   return {{"name", group}, {"versions", versions}, {"preferredVersion", versions[0]}};
 }
@@ -43,7 +55,7 @@ json CoreApiVersions(const std::string& server_address) {
 json ApiGroupList(const ResourceRegistry& registry) {
   json groups = json::array();
   std::vector<std::string> seen;
-  for (const auto& [g, v] : registry.GroupVersions()) {
+  for (const auto& [g, v] : ServedGroupVersions(registry)) {
     if (g.empty() || std::find(seen.begin(), seen.end(), g) != seen.end()) continue;
     seen.push_back(g);
     groups.push_back(GroupJson(registry, g));
@@ -52,7 +64,7 @@ json ApiGroupList(const ResourceRegistry& registry) {
 }
 
 std::optional<json> ApiGroup(const ResourceRegistry& registry, const std::string& group) {
-  for (const auto& [g, v] : registry.GroupVersions())
+  for (const auto& [g, v] : ServedGroupVersions(registry))
     if (g == group && !g.empty()) {
       json out = GroupJson(registry, group);
       out["kind"] = "APIGroup";
@@ -98,6 +110,12 @@ std::optional<json> ApiResourceList(const ResourceRegistry& registry, const std:
                            {"kind", "Binding"},
                            {"verbs", {"create"}}});
   }
+  if (group == kReviewGroup && version == kReviewVersion)
+    resources.push_back({{"name", "selfsubjectaccessreviews"},
+                         {"singularName", "selfsubjectaccessreview"},
+                         {"namespaced", false},
+                         {"kind", "SelfSubjectAccessReview"},
+                         {"verbs", {"create"}}});
   if (resources.empty()) return std::nullopt;
   return json{{"kind", "APIResourceList"},
               {"apiVersion", "v1"},

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -17,6 +18,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 // Kubernetes clients hold a connection open between requests; this bounds how
@@ -66,6 +68,7 @@ HttpRequest ToRequest(const http::request<http::string_body>& req) {
   out.content_type = std::string(req[http::field::content_type]);
   out.accept = std::string(req[http::field::accept]);
   out.host = std::string(req[http::field::host]);
+  out.authorization = std::string(req[http::field::authorization]);
   out.body = req.body();
   return out;
 }
@@ -141,12 +144,39 @@ void ServeConnection(Stream& stream, int fd, const HttpHandler& handler) {
   }
 }
 
+// A TLS connection opens with a handshake record (content type 22); a client
+// speaking plain HTTP to the TLS port gets told so, as Go's servers do,
+// rather than a failed handshake it cannot explain.
+bool StartsWithTlsRecord(int fd) {
+  unsigned char first = 0;
+  ssize_t n = recv(fd, &first, 1, MSG_PEEK);
+  return n != 1 || first == 0x16;
+}
+
+absl::StatusOr<std::unique_ptr<ssl::context>> MakeTlsContext(const TlsCredentials& tls) {
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+  beast::error_code ec;
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                           ssl::context::no_tlsv1_1,
+                       ec);
+  if (!ec)
+    context->use_certificate_chain(
+        asio::buffer(tls.cert_chain_pem.data(), tls.cert_chain_pem.size()), ec);
+  if (!ec)
+    context->use_private_key(asio::buffer(tls.key_pem.data(), tls.key_pem.size()),
+                             ssl::context::pem, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("TLS credentials: ", ec.message()));
+  return context;
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
   asio::io_context io;
   tcp::acceptor acceptor{io};
   HttpHandler handler;
+  std::unique_ptr<ssl::context> tls;  // null: plain HTTP
   std::thread accept_thread;
   std::atomic<bool> stopping{false};
   absl::Mutex mu;
@@ -189,7 +219,22 @@ struct HttpServer::Impl {
       auto conn = std::make_unique<Connection>(std::move(socket));
       Connection* c = conn.get();
       c->thread = std::thread([this, c] {
-        ServeConnection(c->socket, c->socket.native_handle(), handler);
+        int fd = c->socket.native_handle();
+        if (tls && !StartsWithTlsRecord(fd)) {
+          WriteSimple(c->socket, 11, false, 400, "text/plain; charset=utf-8",
+                      "Client sent an HTTP request to an HTTPS server.\n");
+          DrainBeforeClose(c->socket, fd);
+        } else if (tls) {
+          ssl::stream<tcp::socket&> stream(c->socket, *tls);
+          beast::error_code handshake_error;
+          stream.handshake(ssl::stream_base::server, handshake_error);
+          // No close_notify at the end: every response is delimited by its
+          // length or its last chunk, and waiting for the peer's would hold
+          // the thread.
+          if (!handshake_error) ServeConnection(stream, fd, handler);
+        } else {
+          ServeConnection(c->socket, fd, handler);
+        }
         beast::error_code ignored;
         c->socket.shutdown(tcp::socket::shutdown_both, ignored);
         c->done = true;
@@ -206,9 +251,15 @@ HttpServer::~HttpServer() {
 }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& address,
-                                                              uint16_t port, HttpHandler handler) {
+                                                              uint16_t port, HttpHandler handler,
+                                                              std::optional<TlsCredentials> tls) {
   auto impl = std::make_unique<Impl>();
   impl->handler = std::move(handler);
+  if (tls) {
+    auto context = MakeTlsContext(*tls);
+    if (!context.ok()) return context.status();
+    impl->tls = *std::move(context);
+  }
   beast::error_code ec;
   auto ip = asio::ip::make_address(address, ec);
   if (ec) return absl::InvalidArgumentError(absl::StrCat("bad listen address ", address));

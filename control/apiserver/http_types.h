@@ -1,5 +1,5 @@
 // The HTTP request and response the API server's handlers see, independent of
-// the transport (plain TCP now, TLS next), so that handlers are tested without
+// the transport (plain TCP or TLS), so that handlers are tested without
 // a socket.
 #ifndef SLUICE_CONTROL_APISERVER_HTTP_TYPES_H_
 #define SLUICE_CONTROL_APISERVER_HTTP_TYPES_H_
@@ -18,7 +18,8 @@ struct HttpRequest {
   std::map<std::string, std::string> query;  // percent-decoded; the last value wins
   std::string content_type;
   std::string accept;
-  std::string host;  // the Host header: how the client reaches us
+  std::string host;           // the Host header: how the client reaches us
+  std::string authorization;  // the Authorization header ("Bearer <token>")
   std::string body;
 
   std::string Query(const std::string& name, const std::string& def = "") const {

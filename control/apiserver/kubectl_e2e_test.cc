@@ -1,6 +1,11 @@
-// The real kubectl against `sluice server`: namespaces, Services, ConfigMaps
-// and EndpointSlices: create, apply, patch, watch, delete.
+// The real kubectl against `sluice server` over HTTPS: namespaces, Services,
+// ConfigMaps and EndpointSlices (create, apply, patch, watch, delete), and
+// what authentication and authorization answer to kubectl and curl.
+#include <signal.h>
+#include <stdlib.h>
+
 #include <chrono>
+#include <filesystem>
 #include <regex>
 #include <string>
 #include <thread>
@@ -195,6 +200,134 @@ TEST_F(KubectlTest, DeleteNamespaceWaitsUntilItAndItsContentsAreGone) {
   EXPECT_EQ(ns.code, 1);
   EXPECT_THAT(ns.output, HasSubstr("NotFound"));
   EXPECT_THAT(Kubectl("get configmaps -n gone").output, HasSubstr("No resources found"));
+}
+
+TEST_F(KubectlTest, GetSvcShowsTheKubernetesService) {
+  Result table = Kubectl("get svc kubernetes");
+  ASSERT_EQ(table.code, 0) << table.output;
+  EXPECT_THAT(table.output,
+              ::testing::ContainsRegex("kubernetes +ClusterIP +10\\.96\\.0\\.1 +<none> +443/TCP"));
+  std::string port = Url().substr(Url().rfind(':') + 1);
+  Result slice = Kubectl("get endpointslices kubernetes -o jsonpath={.ports[0].port}");
+  EXPECT_EQ(slice.output, port);
+}
+
+TEST_F(KubectlTest, AuthCanIAnswersByTheRuleThatIsEnforced) {
+  Result admin = Kubectl("auth can-i create services");
+  EXPECT_EQ(admin.code, 0) << admin.output;
+  EXPECT_EQ(admin.output, "yes\n");
+  Result node = Kubectl("auth can-i create services" + NodeKubeconfig());
+  EXPECT_EQ(node.code, 1) << node.output;
+  EXPECT_EQ(node.output, "no\n");
+  Result node_reads =
+      Kubectl("auth can-i watch endpointslices.discovery.k8s.io -A" + NodeKubeconfig());
+  EXPECT_EQ(node_reads.code, 0) << node_reads.output;
+  EXPECT_EQ(node_reads.output, "yes\n");
+}
+
+TEST_F(KubectlTest, TheNodeKubeconfigReadsButItsWritesAreForbidden) {
+  Result read = Kubectl("get svc -A" + NodeKubeconfig());
+  ASSERT_EQ(read.code, 0) << read.output;
+  EXPECT_THAT(read.output, HasSubstr("kubernetes"));
+  std::string file =
+      File("node-write.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-node\n");
+  Result write = Kubectl("create -f " + file + NodeKubeconfig());
+  EXPECT_EQ(write.code, 1);
+  EXPECT_THAT(write.output, HasSubstr("Forbidden"));
+  EXPECT_THAT(write.output,
+              HasSubstr("configmaps is forbidden: User \"system:node:sluice-agent\" cannot "
+                        "create resource \"configmaps\" in API group \"\" in the namespace "
+                        "\"default\""));
+  EXPECT_EQ(Kubectl("get configmap from-node").code, 1);
+  Result metrics = Kubectl("get --raw /metrics" + NodeKubeconfig());
+  ASSERT_EQ(metrics.code, 0) << metrics.output;
+  EXPECT_THAT(metrics.output, ::testing::ContainsRegex(
+                                  "apiserver_request_total\\{code=\"403\",resource=\"configmaps\","
+                                  "verb=\"POST\"\\} [1-9]"));
+}
+
+// Authorization goes by verb, so the types added later are covered too.
+TEST_F(KubectlTest, TheNodeKubeconfigListsPodsButCannotCreateThem) {
+  Result list = Kubectl("get pods -A" + NodeKubeconfig());
+  EXPECT_EQ(list.code, 0) << list.output;
+  std::string pod = File("node-pod.yaml",
+                         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: from-node\nspec:\n"
+                         "  containers:\n  - name: c\n    image: busybox\n");
+  Result create = Kubectl("create -f " + pod + NodeKubeconfig());
+  EXPECT_EQ(create.code, 1);
+  EXPECT_THAT(create.output,
+              HasSubstr("pods is forbidden: User \"system:node:sluice-agent\" cannot create "
+                        "resource \"pods\" in API group \"\" in the namespace \"default\""));
+  Result get = Kubectl("get pod from-node");
+  EXPECT_EQ(get.code, 1);
+  EXPECT_THAT(get.output, HasSubstr("NotFound"));
+}
+
+TEST_F(KubectlTest, WithoutATokenTheServerSays401) {
+  Result curl = RunBounded(*dir_, "curl -sS --cacert " + Ca() + " -w '\\n%{http_code}' " + Url() +
+                                      "/api/v1/namespaces/default/services");
+  ASSERT_EQ(curl.code, 0) << curl.output;
+  EXPECT_THAT(curl.output, HasSubstr("\"reason\":\"Unauthorized\""));
+  EXPECT_THAT(curl.output, ::testing::EndsWith("\n401"));
+  Result wrong = RunBounded(*dir_, "curl -sS --cacert " + Ca() +
+                                       " -H 'Authorization: Bearer not-the-token' -o /dev/null "
+                                       "-w '%{http_code}' " +
+                                       Url() + "/api/v1/services");
+  EXPECT_EQ(wrong.output, "401");
+  Result health = RunBounded(*dir_, "curl -sS --cacert " + Ca() + " " + Url() + "/readyz");
+  EXPECT_EQ(health.output, "ok");
+}
+
+TEST_F(KubectlTest, TheCertificateVerifiesForTheServiceNames) {
+  std::string port = Url().substr(Url().rfind(':') + 1);
+  for (const char* name : {"kubernetes.default.svc.cluster.local", "kubernetes", "localhost"}) {
+    // curl checks the chain and the name; --resolve sends the name to loopback.
+    Result curl =
+        RunBounded(*dir_, std::string("curl -sS --cacert ") + Ca() + " --resolve " + name + ":" +
+                              port + ":127.0.0.1 https://" + name + ":" + port + "/livez");
+    EXPECT_EQ(curl.code, 0) << name << ": " << curl.output;
+    EXPECT_EQ(curl.output, "ok") << name;
+  }
+  Result wrong = RunBounded(*dir_, "curl -sS --cacert " + Ca() + " --resolve example.com:" + port +
+                                       ":127.0.0.1 https://example.com:" + port + "/livez");
+  EXPECT_NE(wrong.code, 0) << wrong.output;
+}
+
+// Its own server: stopped and started again on the same data directory, it
+// must still be trusted by, and accept the token of, the first kubeconfig.
+TEST(KubectlRestart, RestartKeepsTheCaAndTheTokens) {
+  ASSERT_EQ(system("command -v kubectl >/dev/null 2>&1"), 0) << "kubectl is not installed";
+  char tmpl[] = "/tmp/kubectl_restart.XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  struct Cleanup {
+    std::string dir;
+    pid_t pid = -1;
+    ~Cleanup() {
+      if (pid > 0) {
+        kill(pid, SIGTERM);
+        Reap(pid, 10);
+      }
+      std::filesystem::remove_all(dir);
+    }
+  } cleanup{dir};
+  cleanup.pid = StartServer(dir);
+  ASSERT_GT(cleanup.pid, 0);
+  std::filesystem::rename(dir + "/kubeconfig", dir + "/first-kubeconfig");
+  std::string first_node = ReadFile(dir + "/node-kubeconfig");
+  kill(cleanup.pid, SIGTERM);
+  ASSERT_EQ(Reap(cleanup.pid, 10), 0);
+  cleanup.pid = StartServer(dir);
+  ASSERT_GT(cleanup.pid, 0);
+  std::string url = ServerUrl(dir + "/kubeconfig");
+  Result get = RunBounded(dir, "env HOME=" + dir + " kubectl --kubeconfig " + dir +
+                                   "/first-kubeconfig --server " + url + " get svc kubernetes");
+  EXPECT_EQ(get.code, 0) << get.output;
+  EXPECT_THAT(get.output, HasSubstr("10.96.0.1"));
+  // Only the port in the URL may differ.
+  std::string again = ReadFile(dir + "/node-kubeconfig");
+  EXPECT_EQ(std::regex_replace(again, std::regex("server: .*"), ""),
+            std::regex_replace(first_node, std::regex("server: .*"), ""));
 }
 
 }  // namespace

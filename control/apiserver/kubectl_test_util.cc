@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -21,13 +22,9 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-namespace {
-
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }
-
-}  // namespace
 
 pid_t Spawn(const std::string& command, const std::string& log) {
   pid_t pid = fork();
@@ -53,43 +50,83 @@ int Reap(pid_t pid, int seconds) {
   return -1;
 }
 
+Result RunBounded(const std::string& dir, const std::string& command) {
+  std::string log = dir + "/run.out";
+  pid_t pid = Spawn("exec timeout 30 " + command, log);
+  int code = Reap(pid, 40);
+  return {code, ReadFile(log)};
+}
+
+pid_t StartServer(const std::string& dir, const std::string& extra_args) {
+  const char* sluice = getenv("SLUICE_BINARY");
+  if (sluice == nullptr) {
+    ADD_FAILURE() << "SLUICE_BINARY is not set";
+    return -1;
+  }
+  std::filesystem::remove(dir + "/kubeconfig");
+  std::filesystem::remove(dir + "/node-kubeconfig");
+  pid_t pid =
+      Spawn(std::string("exec ") + sluice + " server --data-dir " + dir +
+                "/data --listen 127.0.0.1:0 --kubeconfig-out " + dir +
+                "/kubeconfig --node-kubeconfig-out " + dir + "/node-kubeconfig " + extra_args,
+            dir + "/server.log");
+  // The node kubeconfig is written last (each one whole, by rename).
+  for (int i = 0; i < 300 && !std::filesystem::exists(dir + "/node-kubeconfig"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (!std::filesystem::exists(dir + "/node-kubeconfig")) {
+    ADD_FAILURE() << "the server wrote no kubeconfigs: " << ReadFile(dir + "/server.log");
+    kill(pid, SIGKILL);
+    Reap(pid, 5);
+    return -1;
+  }
+  return pid;
+}
+
+std::string ServerUrl(const std::string& kubeconfig) {
+  std::smatch m;
+  std::string text = ReadFile(kubeconfig);
+  return std::regex_search(text, m, std::regex("server: (https://[^\n]+)")) ? m[1].str() : "";
+}
+
 void KubectlTest::SetUpTestSuite() {
+  MakeSuiteDir();
+  StartSuiteServer();
+}
+
+void KubectlTest::MakeSuiteDir() {
   char tmpl[] = "/tmp/kubectl_e2e.XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   dir_ = new std::string(tmpl);
   std::filesystem::create_directories(*dir_ + "/home");
-  // kubectl caches discovery under $HOME/.kube/cache; a fresh HOME keeps
-  // runs from seeing another server's documents.
   setenv("HOME", (*dir_ + "/home").c_str(), 1);
   setenv("KUBECONFIG", (*dir_ + "/kubeconfig").c_str(), 1);
-  const char* sluice = getenv("SLUICE_BINARY");
-  ASSERT_NE(sluice, nullptr) << "SLUICE_BINARY is not set";
-  server_ = Spawn(std::string("exec ") + sluice + " server --data-dir " + *dir_ +
-                      "/data --listen 127.0.0.1:0 --kubeconfig-out " + *dir_ + "/kubeconfig",
-                  *dir_ + "/server.log");
-  for (int i = 0; i < 200 && !std::filesystem::exists(*dir_ + "/kubeconfig"); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_TRUE(std::filesystem::exists(*dir_ + "/kubeconfig")) << ReadFile(*dir_ + "/server.log");
+}
+
+void KubectlTest::StartSuiteServer(const std::string& extra_args) {
+  server_ = StartServer(*dir_, extra_args);
 }
 
 void KubectlTest::TearDownTestSuite() {
   if (server_ > 0) {
     kill(server_, SIGTERM);
     EXPECT_EQ(Reap(server_, 10), 0) << "sluice server did not stop cleanly";
+    server_ = -1;
   }
-  std::filesystem::remove_all(*dir_);
+  if (dir_ != nullptr) std::filesystem::remove_all(*dir_);
+  delete dir_;
+  dir_ = nullptr;
 }
 
 void KubectlTest::SetUp() {
-  // kubectl is on every machine this runs on; without it the test fails.
+  // kubectl and curl are on every machine this runs on; without them the
+  // test fails.
   ASSERT_EQ(system("command -v kubectl >/dev/null 2>&1"), 0) << "kubectl is not installed";
+  ASSERT_EQ(system("command -v curl >/dev/null 2>&1"), 0) << "curl is not installed";
+  ASSERT_GT(server_, 0) << "the server did not start";
 }
 
 Result KubectlTest::Kubectl(const std::string& args) {
-  std::string log = *dir_ + "/kubectl.out";
-  pid_t pid = Spawn("exec timeout 30 kubectl " + args, log);
-  int code = Reap(pid, 40);
-  return {code, ReadFile(log)};
+  return RunBounded(*dir_, "kubectl " + args);
 }
 
 std::string KubectlTest::File(const std::string& name, const std::string& text) {

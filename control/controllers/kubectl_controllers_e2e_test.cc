@@ -1,36 +1,34 @@
 // The controllers inside `sluice server`, judged by the real kubectl: the
 // NodePort allocator's answers, a LoadBalancer address from --lb-pools, and
 // the EndpointSlice a Service gets and loses.
+#include <stdlib.h>
+
 #include <chrono>
 #include <string>
 #include <thread>
 
-#include "control/controllers/process_test_util.h"
+#include "control/apiserver/kubectl_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace sluice::controllers {
 namespace {
 
+using ::sluice::apiserver::ReadFile;
+using ::sluice::apiserver::Reap;
+using ::sluice::apiserver::Result;
+using ::sluice::apiserver::Spawn;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 
-class KubectlControllersTest : public ::testing::Test {
+class KubectlControllersTest : public apiserver::KubectlTest {
  protected:
   static void SetUpTestSuite() {
-    server_ = new SluiceServerProcess();
+    MakeSuiteDir();
     std::string pools =
-        server_->File("pools.yaml", "pools:\n- name: public\n  addresses: [198.51.100.8/30]\n");
-    std::string error = server_->Start("--lb-pools " + pools);
-    ASSERT_TRUE(error.empty()) << error;
+        File("pools.yaml", "pools:\n- name: public\n  addresses: [198.51.100.8/30]\n");
+    StartSuiteServer("--lb-pools " + pools);
   }
-
-  static void TearDownTestSuite() {
-    EXPECT_EQ(server_->Stop(), 0) << "sluice server did not stop cleanly";
-    delete server_;
-  }
-
-  static Result Kubectl(const std::string& args) { return server_->Kubectl(args); }
 
   // Runs `kubectl args` until its output matches `regex` (10 s at most).
   static Result KubectlUntil(const std::string& args, const std::string& regex) {
@@ -45,14 +43,11 @@ class KubectlControllersTest : public ::testing::Test {
 
   static std::string Service(const std::string& name, const std::string& type,
                              const std::string& node_port = "") {
-    return server_->File(name + ".yaml",
-                         "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name +
-                             "\nspec:\n  type: " + type + "\n  selector: {app: " + name +
-                             "}\n  ports:\n  - port: 80\n" +
-                             (node_port.empty() ? "" : "    nodePort: " + node_port + "\n"));
+    return File(name + ".yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name +
+                                    "\nspec:\n  type: " + type + "\n  selector: {app: " + name +
+                                    "}\n  ports:\n  - port: 80\n" +
+                                    (node_port.empty() ? "" : "    nodePort: " + node_port + "\n"));
   }
-
-  static inline SluiceServerProcess* server_ = nullptr;
 };
 
 TEST_F(KubectlControllersTest, NodePortIsAllocatedAndASecondClaimIsRejected) {
@@ -103,7 +98,7 @@ TEST_F(KubectlControllersTest, ServicesGetAnEndpointSliceThatGoesWithThem) {
 }
 
 TEST_F(KubectlControllersTest, BadRangeFlagsOrPoolsStopTheServerWithTheReason) {
-  std::string bad_pools = server_->File("bad.yaml", "pools:\n- name: x\n  addresses: [nope]\n");
+  std::string bad_pools = File("bad.yaml", "pools:\n- name: x\n  addresses: [nope]\n");
   struct Case {
     std::string flags, reason;
   } cases[] = {
@@ -112,9 +107,9 @@ TEST_F(KubectlControllersTest, BadRangeFlagsOrPoolsStopTheServerWithTheReason) {
       {"--lb-pools " + bad_pools, "pools[0].addresses[0]: \"nope\" is not a valid CIDR"},
   };
   for (const Case& c : cases) {
-    std::string log = server_->dir() + "/bad.log";
+    std::string log = *dir_ + "/bad.log";
     pid_t pid = Spawn(std::string("exec ") + getenv("SLUICE_BINARY") + " server --data-dir " +
-                          server_->dir() + "/bad --listen 127.0.0.1:0 " + c.flags,
+                          *dir_ + "/bad --listen 127.0.0.1:0 " + c.flags,
                       log);
     EXPECT_NE(Reap(pid, 10), 0) << c.flags;
     EXPECT_THAT(ReadFile(log), HasSubstr(c.reason)) << c.flags;

@@ -13,14 +13,28 @@
 namespace sluice {
 
 const char kServerUsage[] =
-    "usage: sluice server --data-dir DIR [--listen ADDRESS:PORT] [--kubeconfig-out FILE]\n"
-    "                     [--lb-pools FILE] [--service-cluster-ip-range CIDR[,CIDR]]\n"
-    "                     [--service-node-port-range MIN-MAX]\n"
-    "  Serves the Kubernetes API (namespaces, services, configmaps,\n"
-    "  endpointslices) over plain HTTP, backed by a SQLite store in DIR.\n"
-    "  --listen defaults to 127.0.0.1:6443; port 0 picks a free one. TLS and\n"
-    "  authentication are not there yet, so listen on loopback only.\n"
-    "  --kubeconfig-out writes a kubeconfig for kubectl once the server listens.\n"
+    "usage: sluice server --data-dir DIR [--store etcd://HOST:PORT[,HOST:PORT]]\n"
+    "         [--listen ADDRESS:PORT] [--kubeconfig-out FILE]\n"
+    "         [--node-kubeconfig-out FILE] [--advertise-address IP] [--tls-san NAME,...]\n"
+    "         [--insecure-listen ADDRESS:PORT] [--lb-pools FILE]\n"
+    "         [--service-cluster-ip-range CIDR[,CIDR]] [--service-node-port-range MIN-MAX]\n"
+    "  Serves the Kubernetes API over HTTPS, backed by a SQLite store in DIR or,\n"
+    "  with --store, by an etcd cluster that several servers can share, and runs\n"
+    "  the controllers (Service IPs and ports, LoadBalancer IPs, EndpointSlices).\n"
+    "  The first start makes in DIR a CA, a serving certificate signed by it (for\n"
+    "  the listen address, loopback, localhost, kubernetes[.default[.svc[.cluster.local]]],\n"
+    "  the kubernetes Service's ClusterIP, the advertise address and every --tls-san)\n"
+    "  and two bearer tokens: an admin token and a read-only node token for agents.\n"
+    "  Later starts reuse them. Requests without a known token get 401 (/healthz,\n"
+    "  /livez, /readyz and /version excepted); the node token may only get, list\n"
+    "  and watch.\n"
+    "  --listen defaults to 127.0.0.1:6443; port 0 picks a free one.\n"
+    "  --kubeconfig-out writes an admin kubeconfig (CA and token embedded) and\n"
+    "  --node-kubeconfig-out a node one, once the server listens.\n"
+    "  --advertise-address is where other machines reach the server: the\n"
+    "  endpoint of the default/kubernetes Service (default: the listen address).\n"
+    "  --insecure-listen adds plain HTTP on a loopback address (same tokens).\n"
+    "  /metrics has the request counts and durations in Prometheus' format.\n"
     "  --lb-pools: LoadBalancer address pools (YAML or JSON, see\n"
     "  control/controllers/README.md); without it LoadBalancer Services stay pending.\n"
     "  --service-cluster-ip-range: one CIDR per family, the first one primary\n"
@@ -28,12 +42,13 @@ const char kServerUsage[] =
 
 namespace {
 
-absl::Status ParseListen(const std::string& text, std::string* address, uint16_t* port) {
+absl::Status ParseListen(const std::string& flag, const std::string& text, std::string* address,
+                         uint16_t* port) {
   size_t colon = text.rfind(':');
   uint32_t value = 0;
   if (colon == std::string::npos || !absl::SimpleAtoi(text.substr(colon + 1), &value) ||
       value > 65535)
-    return absl::InvalidArgumentError(absl::StrCat("--listen: expected ADDRESS:PORT, got ", text));
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": expected ADDRESS:PORT, got ", text));
   *address = text.substr(0, colon);
   if (address->size() >= 2 && address->front() == '[')
     *address = address->substr(1, address->size() - 2);
@@ -53,15 +68,21 @@ absl::Status ParseNodePortRange(const std::string& text, int* min, int* max) {
 }  // namespace
 
 absl::Status RunServerCommand(const std::vector<std::string>& args) {
-  auto flags = ParseFlags(args, {"--data-dir", "--listen", "--kubeconfig-out", "--lb-pools",
-                                 "--service-cluster-ip-range", "--service-node-port-range"});
+  auto flags = ParseFlags(
+      args, {"--data-dir", "--store", "--listen", "--kubeconfig-out", "--node-kubeconfig-out",
+             "--advertise-address", "--tls-san", "--insecure-listen", "--lb-pools",
+             "--service-cluster-ip-range", "--service-node-port-range"});
   if (!flags.ok())
     return absl::InvalidArgumentError(absl::StrCat(flags.status().message(), "\n", kServerUsage));
+  // The certificates and tokens live in DIR even when the objects are in etcd.
   if (!flags->Has("--data-dir"))
     return absl::InvalidArgumentError(absl::StrCat("--data-dir is required\n", kServerUsage));
-  apiserver::ApiServerOptions options{.data_dir = flags->Get("--data-dir")};
-  if (auto s = ParseListen(flags->Get("--listen", "127.0.0.1:6443"), &options.listen_address,
-                           &options.port);
+  apiserver::ApiServerOptions options{.data_dir = flags->Get("--data-dir"),
+                                      .store = flags->Get("--store"),
+                                      .advertise_address = flags->Get("--advertise-address"),
+                                      .extra_sans = flags->List("--tls-san")};
+  if (auto s = ParseListen("--listen", flags->Get("--listen", "127.0.0.1:6443"),
+                           &options.listen_address, &options.port);
       !s.ok())
     return s;
   if (flags->Has("--service-cluster-ip-range"))
@@ -73,6 +94,14 @@ absl::Status RunServerCommand(const std::vector<std::string>& args) {
         !s.ok())
       return s;
   }
+  if (flags->Has("--insecure-listen")) {
+    std::string address;
+    if (auto s = ParseListen("--insecure-listen", flags->Get("--insecure-listen"), &address,
+                             &options.insecure_port);
+        !s.ok())
+      return s;
+    options.insecure_listen_address = address;
+  }
 
   // Block the signals before any thread starts, so that only sigwait sees them.
   sigset_t signals;
@@ -83,15 +112,22 @@ absl::Status RunServerCommand(const std::vector<std::string>& args) {
 
   auto server = apiserver::ApiServer::Start(options);
   if (!server.ok()) return server.status();
-  auto controllers = controllers::ControllerManager::Start(
-      (*server)->store(), {.lb_pools_file = flags->Get("--lb-pools")});
+  const apiserver::ApiServer& s = **server;
+  auto controllers =
+      controllers::ControllerManager::Start(s.store(), {.lb_pools_file = flags->Get("--lb-pools")});
   if (!controllers.ok()) return controllers.status();
-  if (flags->Has("--kubeconfig-out")) {
-    if (auto s = apiserver::WriteKubeconfig(flags->Get("--kubeconfig-out"), (*server)->url());
-        !s.ok())
-      return s;
+  for (const auto& [flag, user] :
+       {std::pair{"--kubeconfig-out",
+                  apiserver::KubeconfigUser{"sluice-admin", s.tokens().admin_token()}},
+        std::pair{"--node-kubeconfig-out",
+                  apiserver::KubeconfigUser{"sluice-node", s.tokens().node_token()}}}) {
+    if (!flags->Has(flag)) continue;
+    if (auto st = apiserver::WriteKubeconfig(flags->Get(flag), s.url(), s.ca_pem(), user); !st.ok())
+      return st;
   }
-  std::cout << "sluice server: serving the Kubernetes API at " << (*server)->url() << std::endl;
+  std::cout << "sluice server: serving the Kubernetes API at " << s.url();
+  if (!s.insecure_url().empty()) std::cout << " and " << s.insecure_url();
+  std::cout << std::endl;
   int signal = 0;
   sigwait(&signals, &signal);
   std::cout << "sluice server: stopping" << std::endl;

@@ -1,0 +1,21 @@
+// Opens the store a command line names: "etcd://host:port[,host:port]" for
+// etcd, anything else is the path of a SQLite file.
+#ifndef SLUICE_CONTROL_STORE_STORE_OPEN_H_
+#define SLUICE_CONTROL_STORE_STORE_OPEN_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "control/store/store.h"
+
+namespace sluice::store {
+
+inline constexpr absl::string_view kEtcdScheme = "etcd://";
+
+// `etcd_key_prefix` is the etcd namespace of the keys (unused for SQLite).
+absl::StatusOr<StorePtr> OpenStore(absl::string_view spec, const std::string& etcd_key_prefix = "");
+
+}  // namespace sluice::store
+
+#endif  // SLUICE_CONTROL_STORE_STORE_OPEN_H_
