@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libbpf-dev bpftool linux-libc-dev
   iproute2 tcpdump ethtool iputils-ping
+  iptables nftables conntrack gnuplot-nox
 )
 
 missing=()
