@@ -154,6 +154,8 @@ absl::Status Measure(const Options& o, const std::string& name, uint32_t count,
     spec.saddr = fresh ? 0x0a0a0000 : 0x0a0a0002;  // 10.10.x.y : 10.10.0.2
     const auto frame = bench::UdpFrame(spec);
     Cell cell{name, count, pattern, {}, *load, *change};
+    // Every pattern starts from an empty flow table; new-flow runs each do.
+    if (auto s = (*contender)->ForgetFlows(); !s.ok()) return s;
     if (!fresh) {
       // Open the flow, so that every measured packet finds it.
       auto r = bench::RunLive(c.Generator(), (*topo)->node_ns(), (*topo)->node_ext_ifindex(), frame,

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "tools/sluice/bench/interrupt.h"
 
 namespace sluice::bench {
 namespace {
@@ -65,7 +67,13 @@ absl::StatusOr<std::string> Run(const std::string& ns, const std::vector<std::st
     _exit(127);
   }
   int status = 0;
+  // Ctrl-C ends a long rule load at once: the child goes, the run unwinds.
+  bool killed = false;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    if (Interrupted() && !killed) {
+      kill(pid, SIGTERM);
+      killed = true;
+    }
   }
   std::string o = ReadAll(out), e = ReadAll(err);
   for (int fd : {in, out, err, nsfd}) {

@@ -11,6 +11,7 @@
 #include "dataplane/service_table.h"
 #include "lb_live_sluice.skel.h"
 #include "tools/sluice/bench/command.h"
+#include "tools/sluice/bench/interrupt.h"
 #include "tools/sluice/bench/kube_rules.h"
 
 namespace sluice::bench {
@@ -127,8 +128,15 @@ class Sluice : public Contender {
     auto t = Clock::now();
     desired_.clear();
     desired_.reserve(services.size());
-    for (const auto& s : services) desired_.push_back(ToServicePort(s));
-    if (auto s = table_->Apply(desired_); !s.ok()) return s;
+    // In steps (Apply changes only what differs), so that Ctrl-C is heard
+    // during a long load.
+    for (size_t i = 0; i < services.size(); ++i) {
+      desired_.push_back(ToServicePort(services[i]));
+      if (desired_.size() % 256 == 0 || i + 1 == services.size()) {
+        if (auto s = CheckInterrupted(); !s.ok()) return s;
+        if (auto s = table_->Apply(desired_); !s.ok()) return s;
+      }
+    }
     return Since(t);
   }
   absl::StatusOr<double> ChangeEndpoint(const BenchService&, const BenchService& after) override {
@@ -142,6 +150,10 @@ class Sluice : public Contender {
             &skel_->bss->lb_live_new_flows};
   }
   uint64_t Delivered() const override { return live_.Sunk(); }
+  absl::Status ForgetFlows() override {
+    return engine_->FlushConntrack([](const lb_ct_key&, const lb_ct_entry&) { return true; })
+        .status();
+  }
 
  private:
   const LivePrograms& live_;

@@ -8,7 +8,7 @@
 //   noop      a no-op XDP program counting at the generator (the ceiling).
 // The kernel-path contenders share the generator of bpf/lb_live.c (XDP_PASS
 // into the node's stack) and have their conntrack table emptied before each
-// new-flow run so that every run starts alike.
+// new-flow run so that every run starts alike (Sluice its own).
 #ifndef SLUICE_TOOLS_SLUICE_BENCH_CONTENDERS_H_
 #define SLUICE_TOOLS_SLUICE_BENCH_CONTENDERS_H_
 
@@ -40,7 +40,8 @@ class Contender {
                                                 const BenchService& after) = 0;
   virtual GeneratorControl Generator() const = 0;
   virtual uint64_t Delivered() const = 0;
-  // Before each new-flow run.
+  // Empties the flow table (conntrack): before each pattern and each
+  // new-flow run, so that every run starts alike.
   virtual absl::Status ForgetFlows() { return absl::OkStatus(); }
 };
 
