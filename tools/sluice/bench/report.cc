@@ -159,7 +159,7 @@ absl::Status Chart(const std::vector<Cell>& cells, const std::string& png) {
   if (!mkdtemp(dir)) return absl::InternalError("mkdtemp for the chart");
   std::ostringstream script;
   script << "set terminal pngcairo size 1200,500\nset output '" << png << "'\n"
-         << "set logscale x\nset xlabel 'services'\nset ylabel 'Mpps (one core)'\n"
+         << "set logscale xy\nset xlabel 'services'\nset ylabel 'Mpps (one core)'\n"
          << "set key outside right\nset grid\n"
          << "set multiplot layout 1," << patterns.size() << "\n";
   int file = 0;
