@@ -137,6 +137,28 @@ TEST(BenchTool, CtrlCRemovesTheTopology) {
   EXPECT_TRUE(Topology::NamespacesOf(pid).empty());
 }
 
+TEST(BenchTool, CtrlCDuringALongLoadRemovesTheTopology) {
+  // Programming 3,000 services into Sluice takes tens of seconds here: the
+  // signal must be heard during the load, not after it.
+  const std::string dir = TempDir();
+  pid_t pid = StartSluice(
+      {"bench", "--services", "3000", "--contenders", "sluice", "--runs", "1", "--packets", "1000"},
+      dir);
+  const auto end = std::chrono::steady_clock::now() + 30s;
+  while (Topology::NamespacesOf(pid).size() < 3 && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(Topology::NamespacesOf(pid).size(), 3u) << Slurp(dir + "/err");
+  std::this_thread::sleep_for(1s);
+  ASSERT_EQ(Slurp(dir + "/err").find("loaded"), std::string::npos) << "the load was too quick";
+  kill(pid, SIGINT);
+  int status = WaitFor(pid, 20s);
+  ASSERT_TRUE(WIFEXITED(status)) << "did not stop on SIGINT";
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(Slurp(dir + "/err").find("interrupted"), std::string::npos) << Slurp(dir + "/err");
+  EXPECT_TRUE(Topology::NamespacesOf(pid).empty());
+}
+
 // A UDP socket bound to addr:port in the current namespace.
 int Bound(uint32_t addr, uint16_t port) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
