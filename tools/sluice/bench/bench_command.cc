@@ -146,7 +146,7 @@ absl::Status Measure(const Options& o, const std::string& name, uint32_t count,
   spec.daddr = bench::Target(services).vip;
   spec.sport = 40000;
   spec.dport = bench::kServicePort;
-  const bench::RunLimit limit{o.settings.packets, o.settings.duration_ms};
+  const bench::RunLimit limit{o.settings.packets, o.settings.duration_ms, 0};
   const bench::Contender& c = **contender;
   auto delivered = [&c] { return c.Delivered(); };
   for (const auto& pattern : o.patterns) {
@@ -154,6 +154,9 @@ absl::Status Measure(const Options& o, const std::string& name, uint32_t count,
     spec.saddr = fresh ? 0x0a0a0000 : 0x0a0a0002;  // 10.10.x.y : 10.10.0.2
     const auto frame = bench::UdpFrame(spec);
     Cell cell{name, count, pattern, {}, *load, *change};
+    auto fixed =
+        bench::FixedCallCost(c.Generator(), (*topo)->node_ns(), (*topo)->node_ext_ifindex(), frame);
+    if (!fixed.ok()) return fixed.status();
     // Every pattern starts from an empty flow table; new-flow runs each do.
     if (auto s = (*contender)->ForgetFlows(); !s.ok()) return s;
     if (!fresh) {
@@ -166,8 +169,10 @@ absl::Status Measure(const Options& o, const std::string& name, uint32_t count,
       if (fresh) {
         if (auto s = (*contender)->ForgetFlows(); !s.ok()) return s;
       }
+      bench::RunLimit run_limit = limit;
+      if (fresh) run_limit.max_packets = bench::kMaxNewFlowsPerRun;
       auto r = bench::RunLive(c.Generator(), (*topo)->node_ns(), (*topo)->node_ext_ifindex(), frame,
-                              fresh, limit, delivered);
+                              fresh, run_limit, delivered, *fixed);
       if (!r.ok()) return r.status();
       cell.runs.push_back(*r);
       Progress(absl::StrFormat(

@@ -92,7 +92,8 @@ std::string TextReport(const Machine& m, const Settings& s, const std::vector<Ce
   std::string out = absl::StrFormat(
       "machine: %s, %u cores, kernel %s, %s\n"
       "%u-byte UDP frames, live-frames generator on one core, median of %u runs "
-      "(Mpps = delivered at the sink / wall time; spread = min..max)\n",
+      "(Mpps = delivered at the sink / wall time less each test run's fixed cost; "
+      "spread = min..max)\n",
       m.cpu, m.cores, m.kernel, m.iptables, s.size, s.runs);
   absl::StrAppendFormat(&out, "%-9s %9s %-11s %8s %17s %10s %8s %10s %10s\n", "contender",
                         "services", "pattern", "Mpps", "spread", "ns/pkt", "x floor", "load",
@@ -123,7 +124,11 @@ std::string JsonReport(const Machine& m, const Settings& s, const std::vector<Ce
   for (const auto& c : cells) {
     nlohmann::json runs = nlohmann::json::array();
     for (const auto& r : c.runs) {
-      runs.push_back({{"sent", r.sent}, {"delivered", r.delivered}, {"seconds", r.seconds}});
+      runs.push_back({{"sent", r.sent},
+                      {"delivered", r.delivered},
+                      {"seconds", r.seconds},
+                      {"calls", r.calls},
+                      {"fixed_seconds_removed", r.fixed_seconds}});
     }
     const Cell* floor = FloorOf(cells, c);
     nlohmann::json cell = {{"contender", c.contender},

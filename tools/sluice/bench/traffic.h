@@ -61,21 +61,38 @@ class LivePrograms {
 struct RunLimit {
   uint64_t packets = 0;
   uint32_t duration_ms = 1000;
+  uint64_t max_packets = 0;  // when not 0, a run ends after this many frames
 };
+
+// Frames per new-flow run at most: every contender must be able to hold them
+// all as flows (Sluice's 28,232 SNAT ports per endpoint x 3 endpoints, the
+// kernel's conntrack table), or the run measures exhaustion, not lookups.
+inline constexpr uint64_t kMaxNewFlowsPerRun = 50000;
 
 struct RunResult {
   uint64_t sent = 0;
   uint64_t delivered = 0;
-  double seconds = 0;  // wall time of the test runs
+  double seconds = 0;  // wall time of the test runs, less `fixed_seconds`
+  uint32_t calls = 0;  // BPF_PROG_TEST_RUN calls made
+  // What the calls cost whatever their length, taken out of `seconds`: a
+  // test run repeating more than once switches the kernel's XDP dispatcher
+  // to the program and back (tens of ms here), which would otherwise weigh
+  // on the short new-flow runs. See FixedCallCost.
+  double fixed_seconds = 0;
 };
+
+// The fixed cost of one test run of `gen`: the fastest of three 2-frame runs.
+absl::StatusOr<double> FixedCallCost(const GeneratorControl& gen, const std::string& node_ns,
+                                     int ifindex, const std::vector<uint8_t>& frame);
 
 // Runs the generator in `node_ns` with `ifindex` as ingress on `frame`
 // (new_flows: the new-flow pattern), and credits what `delivered` (a counter
-// read before and after, once the last frames settled) grew by.
+// read before and after, once the last frames settled) grew by. Each call's
+// `fixed_call_seconds` is taken out of the wall time.
 absl::StatusOr<RunResult> RunLive(const GeneratorControl& gen, const std::string& node_ns,
                                   int ifindex, const std::vector<uint8_t>& frame, bool new_flows,
-                                  const RunLimit& limit,
-                                  const std::function<uint64_t()>& delivered);
+                                  const RunLimit& limit, const std::function<uint64_t()>& delivered,
+                                  double fixed_call_seconds = 0);
 
 }  // namespace sluice::bench
 
