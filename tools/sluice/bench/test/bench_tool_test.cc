@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -32,11 +33,17 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string TempDir() {
-  char dir[] = "/tmp/bench-tool-test-XXXXXX";
-  EXPECT_NE(mkdtemp(dir), nullptr);
-  return dir;
-}
+// A scratch directory, removed with everything in it at the end of a test.
+struct TempDir {
+  TempDir() {
+    char dir[] = "/tmp/bench-tool-test-XXXXXX";
+    EXPECT_NE(mkdtemp(dir), nullptr);
+    path = dir;
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  operator std::string() const { return path; }
+  std::string path;
+};
 
 std::string Slurp(const std::string& path) {
   std::ifstream f(path);
@@ -77,7 +84,8 @@ int WaitFor(pid_t pid, std::chrono::milliseconds timeout) {
 }
 
 TEST(BenchTool, EveryContenderDeliversAndTheJsonHasEveryCell) {
-  const std::string dir = TempDir();
+  const TempDir tmp;
+  const std::string dir = tmp;
   pid_t pid = StartSluice({"bench", "--services", "1,10", "--runs", "2", "--packets", "3000",
                            "--json", dir + "/report.json"},
                           dir);
@@ -117,11 +125,13 @@ TEST(BenchTool, EveryContenderDeliversAndTheJsonHasEveryCell) {
 }
 
 TEST(BenchTool, CtrlCRemovesTheTopology) {
-  const std::string dir = TempDir();
-  pid_t pid = StartSluice({"bench", "--services", "1", "--contenders", "floor", "--patterns", "new",
-                           "--runs", "1", "--duration-ms", "60000"},
+  const TempDir tmp;
+  const std::string dir = tmp;
+  pid_t pid = StartSluice({"bench", "--services", "1", "--contenders", "floor", "--patterns",
+                           "established", "--runs", "1", "--duration-ms", "60000"},
                           dir);
-  // Wait until the run is under way (progress says the rules are loaded).
+  // Established flows: a new-flow run stops at 50,000 frames. Wait until the
+  // run is under way (progress says the rules are loaded).
   const auto end = std::chrono::steady_clock::now() + 30s;
   while (Slurp(dir + "/err").find("loaded") == std::string::npos &&
          std::chrono::steady_clock::now() < end) {
@@ -140,7 +150,8 @@ TEST(BenchTool, CtrlCRemovesTheTopology) {
 TEST(BenchTool, CtrlCDuringALongLoadRemovesTheTopology) {
   // Programming 3,000 services into Sluice takes tens of seconds here: the
   // signal must be heard during the load, not after it.
-  const std::string dir = TempDir();
+  const TempDir tmp;
+  const std::string dir = tmp;
   pid_t pid = StartSluice(
       {"bench", "--services", "3000", "--contenders", "sluice", "--runs", "1", "--packets", "1000"},
       dir);
