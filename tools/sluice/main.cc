@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "tools/sluice/agent_command.h"
+#include "tools/sluice/bench/bench_command.h"
 #include "tools/sluice/replay.h"
 #include "tools/sluice/server_command.h"
 
@@ -18,6 +19,7 @@ constexpr char kHelp[] =
     "  agent    program this node's BPF datapath from a file of those objects\n"
     "  cleanup  remove the datapath `sluice agent` left in place\n"
     "  server   serve the Kubernetes API from a local store (kubectl works)\n"
+    "  bench    packet rates next to kube-proxy's iptables and nftables rules\n"
     "  version  print the version\n"
     "\n"
     "run 'sluice COMMAND --help' for a command's flags\n";
@@ -69,6 +71,18 @@ int main(int argc, char** argv) {
     auto s = sluice::RunServerCommand(args);
     if (!s.ok()) {
       std::cerr << "sluice server: " << s.message() << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  if (cmd == "bench") {
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+      std::cout << sluice::kBenchUsage << "\n";
+      return 0;
+    }
+    auto s = sluice::RunBenchCommand(args);
+    if (!s.ok()) {
+      std::cerr << "sluice bench: " << s.message() << "\n";
       return 1;
     }
     return 0;
