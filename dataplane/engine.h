@@ -52,11 +52,16 @@ class Engine {
 
   // Writes `tables` as generation `service.gen`, then the service value that
   // names it, so that packets switch from the old tables to the new at once.
+  // An engine may hold the write until Commit() (or its next write of a
+  // frontend, the config or a deletion), to put many services in place at
+  // once; backends may be written before it.
   virtual absl::Status UpsertService(uint32_t id, const lb_service& service,
                                      const ServiceTables& tables) = 0;
   // Records a service id's name (metadata for adoption and tools).
   virtual absl::Status NameService(uint32_t id, const std::string& name) = 0;
   virtual absl::Status DeleteService(uint32_t id) = 0;
+  // Puts every held service write in place.
+  virtual absl::Status Commit() { return absl::OkStatus(); }
 
   // Deletes the conntrack entries for which `match` is true, judged on each
   // entry as it is just before its deletion; returns how many.

@@ -204,9 +204,8 @@ absl::Status ServiceTable::Remove(const std::string& key) {
   return absl::OkStatus();
 }
 
-absl::Status ServiceTable::ApplyOne(
-    const std::string& key, const ServicePort& port, IpFamily family,
-    std::map<std::string, std::pair<lb_frontend_key, lb_frontend_value>>& claimed) {
+absl::Status ServiceTable::ApplyTables(const std::string& key, const ServicePort& port,
+                                       IpFamily family, BackendMap& next_backends) {
   Programmed& p = programmed_[key];
   bool is_new = p.id == 0;
   if (is_new) {
@@ -217,7 +216,7 @@ absl::Status ServiceTable::ApplyOne(
 
   // Backends of this family, numbered (existing ones keep their ids).
   std::vector<NumberedBackend> numbered;
-  std::map<BackendKey, std::pair<uint32_t, lb_backend>> backends;
+  BackendMap backends;
   for (const Backend& b : port.backends) {
     if (b.address.family() != family) continue;
     BackendKey bk{b.address, b.port};
@@ -273,6 +272,14 @@ absl::Status ServiceTable::ApplyOne(
     p.value = v;
     p.tables = std::move(*tables);
   }
+  next_backends = std::move(backends);
+  return absl::OkStatus();
+}
+
+absl::Status ServiceTable::ApplyFrontends(
+    const std::string& key, const ServicePort& port, IpFamily family, BackendMap& backends,
+    std::map<std::string, std::pair<lb_frontend_key, lb_frontend_value>>& claimed) {
+  Programmed& p = programmed_[key];
   // 3. Frontends.
   std::map<std::string, std::pair<lb_frontend_key, lb_frontend_value>> frontends;
   for (const Frontend& f : port.frontends) {
@@ -316,6 +323,7 @@ absl::Status ServiceTable::Apply(const std::vector<ServicePort>& ports) {
   std::map<std::string, std::pair<lb_frontend_key, lb_frontend_value>> claimed;
   std::set<std::string> wanted;
   std::map<std::string, IpAddress> markers;
+  std::map<std::string, BackendMap> next;  // per key: its backends as ApplyTables numbered them
   stats_.frontend_conflicts = 0;
   for (const ServicePort& port : ports) {
     for (IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
@@ -332,7 +340,18 @@ absl::Status ServiceTable::Apply(const std::vector<ServicePort>& ports) {
       std::string key = absl::StrCat(port.name, family == IpFamily::kV4 ? "/v4" : "/v6");
       if (!wanted.insert(key).second)
         return absl::InvalidArgumentError(absl::StrCat("service port ", port.name, " twice"));
-      if (auto s = ApplyOne(key, port, family, claimed); !s.ok()) return s;
+      if (auto s = ApplyTables(key, port, family, next[key]); !s.ok()) return s;
+    }
+  }
+  // Every service's tables in place (in one batch where the engine can),
+  // then the frontends that name them.
+  if (auto s = engine_->Commit(); !s.ok()) return s;
+  for (const ServicePort& port : ports) {
+    for (IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
+      std::string key = absl::StrCat(port.name, family == IpFamily::kV4 ? "/v4" : "/v6");
+      auto it = next.find(key);
+      if (it == next.end()) continue;
+      if (auto s = ApplyFrontends(key, port, family, it->second, claimed); !s.ok()) return s;
     }
   }
   std::vector<std::string> gone;
@@ -340,6 +359,7 @@ absl::Status ServiceTable::Apply(const std::vector<ServicePort>& ports) {
     if (!wanted.contains(key)) gone.push_back(key);
   for (const std::string& key : gone)
     if (auto s = Remove(key); !s.ok()) return s;
+  if (auto s = engine_->Commit(); !s.ok()) return s;
   // Address markers: a later fragment to one of these without a known first
   // fragment is dropped rather than passed (see lb_core.h).
   for (auto& [kb, addr] : markers) {
@@ -355,6 +375,7 @@ absl::Status ServiceTable::Apply(const std::vector<ServicePort>& ports) {
   }
   markers_.clear();
   for (auto& [kb, addr] : markers) markers_.insert(kb);
+  if (auto s = engine_->Commit(); !s.ok()) return s;
 
   stats_.services = programmed_.size();
   stats_.frontends = 0;

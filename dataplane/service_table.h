@@ -83,8 +83,14 @@ class ServiceTable {
     std::map<std::string, std::pair<lb_frontend_key, lb_frontend_value>> frontends;
   };
 
-  absl::Status ApplyOne(
-      const std::string& key, const ServicePort& port, IpFamily family,
+  using BackendMap = std::map<BackendKey, std::pair<uint32_t, lb_backend>>;
+  // Apply in two passes over every port: backends and tables first (the
+  // engine may put all tables in place at once), then frontends and the
+  // removal of backends that left.
+  absl::Status ApplyTables(const std::string& key, const ServicePort& port, IpFamily family,
+                           BackendMap& next_backends);
+  absl::Status ApplyFrontends(
+      const std::string& key, const ServicePort& port, IpFamily family, BackendMap& backends,
       std::map<std::string, std::pair<lb_frontend_key, lb_frontend_value>>& claimed);
   absl::Status Remove(const std::string& key);
   absl::Status RemoveBackend(uint32_t id);

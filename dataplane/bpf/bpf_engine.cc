@@ -130,6 +130,8 @@ absl::Status BpfEngine::ShareMaps(bpf_object* object) const {
 }
 
 BpfEngine::~BpfEngine() {
+  for (const auto& [key, entry] : pending_tables_)
+    if (entry.second >= 0) close(entry.second);
   if (tc_) lb_tc__destroy(tc_);
   if (sock_) lb_sock__destroy(sock_);
   if (skel_) lb_xdp__destroy(skel_);
@@ -166,6 +168,7 @@ int BpfEngine::TcProgramFd(TcProgram program) const {
 }
 
 absl::Status BpfEngine::SetConfig(const lb_config& config) {
+  if (auto s = Commit(); !s.ok()) return s;
   uint32_t k = 0;
   return Check(bpf_map_update_elem(Fd(skel_->maps.lb_config), &k, &config, BPF_ANY), "lb_config");
 }
@@ -181,6 +184,8 @@ absl::Status BpfEngine::RemoveNodeAddress(const lb_node_addr_key& key) {
 }
 
 absl::Status BpfEngine::UpsertFrontend(const lb_frontend_key& key, const lb_frontend_value& value) {
+  // A frontend names its service: the service must be in place first.
+  if (auto s = Commit(); !s.ok()) return s;
   lb_frontend_value old;
   bool existed = bpf_map_lookup_elem(Fd(skel_->maps.lb_frontends), &key, &old) == 0;
   if (auto s = Check(bpf_map_update_elem(Fd(skel_->maps.lb_frontends), &key, &value, BPF_ANY),
@@ -203,6 +208,7 @@ absl::Status BpfEngine::SetBackendAlive(uint32_t id, bool alive) {
 }
 
 absl::Status BpfEngine::DeleteFrontend(const lb_frontend_key& key) {
+  if (auto s = Commit(); !s.ok()) return s;
   if (auto s = Check(bpf_map_delete_elem(Fd(skel_->maps.lb_frontends), &key), "lb_frontends");
       !s.ok())
     return s;
@@ -225,10 +231,21 @@ absl::Status BpfEngine::UpsertBackend(uint32_t id, const lb_backend& backend) {
 }
 
 absl::Status BpfEngine::DeleteBackend(uint32_t id) {
+  // Tables that still name it must be replaced first.
+  if (auto s = Commit(); !s.ok()) return s;
   // Dead first: a flow must not meet a half-removed backend.
   if (id < LB_MAX_BACKEND_IDS)
     if (auto s = SetBackendAlive(id, false); !s.ok()) return s;
   return Check(bpf_map_delete_elem(Fd(skel_->maps.lb_backends), &id), "lb_backends");
+}
+
+void BpfEngine::QueueTable(const lb_table_ref& ref, int fd) {
+  std::string key(reinterpret_cast<const char*>(&ref), sizeof(ref));
+  auto [it, fresh] = pending_tables_.try_emplace(key, ref, fd);
+  if (!fresh) {
+    if (it->second.second >= 0) close(it->second.second);
+    it->second.second = fd;
+  }
 }
 
 absl::Status BpfEngine::UpsertService(uint32_t id, const lb_service& service,
@@ -244,10 +261,11 @@ absl::Status BpfEngine::UpsertService(uint32_t id, const lb_service& service,
     ref.gen = service.gen;
     ref.scope = static_cast<uint8_t>(scope);
     if (slots.empty()) {
-      bpf_map_delete_elem(Fd(skel_->maps.lb_tables), &ref);
+      QueueTable(ref, -1);
       continue;
     }
-    // A new array of the table's size, filled in one batch, then put in place.
+    // A new array of the table's size, filled in one batch; Commit() puts it
+    // in place.
     LIBBPF_OPTS(bpf_map_create_opts, create, .map_flags = BPF_F_INNER_MAP);
     int table = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_table", sizeof(uint32_t), sizeof(uint32_t),
                                static_cast<uint32_t>(slots.size()), &create);
@@ -257,29 +275,85 @@ absl::Status BpfEngine::UpsertService(uint32_t id, const lb_service& service,
     for (uint32_t i = 0; i < keys.size(); ++i) keys[i] = i;
     uint32_t count = static_cast<uint32_t>(keys.size());
     LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
-    absl::Status s = Check(bpf_map_update_batch(table, keys.data(), slots.data(), &count, &opts),
-                           "filling a table");
-    if (s.ok())
-      s = Check(bpf_map_update_elem(Fd(skel_->maps.lb_tables), &ref, &table, BPF_ANY), "lb_tables");
-    close(table);  // the hash of maps holds it now
-    if (!s.ok()) return s;
+    if (auto s = Check(bpf_map_update_batch(table, keys.data(), slots.data(), &count, &opts),
+                       "filling a table");
+        !s.ok()) {
+      close(table);
+      return s;
+    }
+    QueueTable(ref, table);
   }
-  // The switch: one update of the service value names the new generation.
-  return Check(bpf_map_update_elem(Fd(skel_->maps.lb_services), &id, &service, BPF_ANY),
-               "lb_services");
+  // The switch, after the tables: one write of the service value names the
+  // new generation.
+  pending_services_[id] = service;
+  // Each held table is an open descriptor: stay well below the usual limit
+  // of 1,024.
+  constexpr size_t kMaxHeldTables = 512;
+  if (pending_tables_.size() >= kMaxHeldTables) return Commit();
+  return absl::OkStatus();
+}
+
+absl::Status BpfEngine::Commit() {
+  int tables = Fd(skel_->maps.lb_tables);
+  std::vector<lb_table_ref> put, gone;
+  std::vector<uint32_t> fds;
+  for (const auto& [key, entry] : pending_tables_) {
+    if (entry.second >= 0) {
+      put.push_back(entry.first);
+      fds.push_back(static_cast<uint32_t>(entry.second));
+    } else if (uint32_t inner; bpf_map_lookup_elem(tables, &entry.first, &inner) == 0) {
+      gone.push_back(entry.first);  // only what is there: a delete waits even for nothing
+    }
+  }
+  LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+  absl::Status s;
+  if (!put.empty()) {
+    uint32_t n = static_cast<uint32_t>(put.size());
+    s = Check(bpf_map_update_batch(tables, put.data(), fds.data(), &n, &opts), "lb_tables");
+  }
+  for (const auto& [key, entry] : pending_tables_)
+    if (entry.second >= 0) close(entry.second);  // the hash of maps holds them now
+  pending_tables_.clear();
+  if (!s.ok()) {
+    pending_services_.clear();
+    return s;
+  }
+  if (!pending_services_.empty()) {
+    std::vector<uint32_t> ids;
+    std::vector<lb_service> values;
+    for (const auto& [id, v] : pending_services_) {
+      ids.push_back(id);
+      values.push_back(v);
+    }
+    pending_services_.clear();
+    uint32_t n = static_cast<uint32_t>(ids.size());
+    if (s = Check(
+            bpf_map_update_batch(Fd(skel_->maps.lb_services), ids.data(), values.data(), &n, &opts),
+            "lb_services");
+        !s.ok())
+      return s;
+  }
+  if (!gone.empty()) {
+    uint32_t n = static_cast<uint32_t>(gone.size());
+    LIBBPF_OPTS(bpf_map_batch_opts, del);
+    s = Check(bpf_map_delete_batch(tables, gone.data(), &n, &del), "lb_tables");
+  }
+  return s;
 }
 
 absl::Status BpfEngine::DeleteService(uint32_t id) {
+  pending_services_.erase(id);
   bpf_map_delete_elem(Fd(skel_->maps.lb_service_names), &id);
   if (auto s = Check(bpf_map_delete_elem(Fd(skel_->maps.lb_services), &id), "lb_services"); !s.ok())
     return s;
+  // Its tables go with the next Commit(), in one batch with the others'.
   for (uint8_t gen = 0; gen < 2; ++gen) {
     for (uint8_t scope = 0; scope < LB_SCOPE_COUNT; ++scope) {
       lb_table_ref ref{};
       ref.service_id = id;
       ref.gen = gen;
       ref.scope = scope;
-      bpf_map_delete_elem(Fd(skel_->maps.lb_tables), &ref);
+      QueueTable(ref, -1);
     }
   }
   uint32_t zero = 0;
@@ -330,6 +404,7 @@ std::vector<uint64_t> BpfEngine::Counters() const {
 
 absl::StatusOr<lb_result> BpfEngine::RunOnce(int fd, std::vector<uint8_t>& frame,
                                              uint32_t (*action)(uint8_t verdict)) {
+  if (auto s = Commit(); !s.ok()) return s;
   std::vector<uint64_t> before = Counters();
   std::vector<uint8_t> out(frame.size() + 512);
   bpf_test_run_opts opts{};
@@ -374,6 +449,10 @@ absl::StatusOr<lb_result> BpfEngine::TestRunTc(std::vector<uint8_t>& frame, TcPr
 }
 
 absl::Status BpfEngine::ResetMaps() {
+  for (const auto& [key, entry] : pending_tables_)
+    if (entry.second >= 0) close(entry.second);
+  pending_tables_.clear();
+  pending_services_.clear();
   for (bpf_map* m :
        {skel_->maps.lb_node_addrs, skel_->maps.lb_frontends, skel_->maps.lb_services,
         skel_->maps.lb_service_names, skel_->maps.lb_sock_rev, skel_->maps.lb_tables,

@@ -43,6 +43,10 @@ class BpfEngine : public Engine {
   absl::Status UpsertService(uint32_t id, const lb_service& service,
                              const ServiceTables& tables) override;
   absl::Status DeleteService(uint32_t id) override;
+  // Table arrays go into the hash of maps, and out of it, in one batch each:
+  // every write of a hash of maps waits for an RCU grace period (about 10 ms
+  // here), once per syscall.
+  absl::Status Commit() override;
   absl::Status NameService(uint32_t id, const std::string& name) override;
   absl::StatusOr<EngineState> ReadState() const override;
   absl::StatusOr<size_t> FlushConntrack(const ConntrackMatch& match) override;
@@ -97,6 +101,12 @@ class BpfEngine : public Engine {
   lb_xdp* skel_ = nullptr;
   lb_sock* sock_ = nullptr;  // shares skel_'s maps
   lb_tc* tc_ = nullptr;      // shares skel_'s maps
+  // Held by UpsertService/DeleteService until Commit(): table arrays to put
+  // in place (an owned fd) or to remove (-1), and service values to write
+  // after them.
+  std::map<std::string, std::pair<lb_table_ref, int>> pending_tables_;
+  std::map<uint32_t, lb_service> pending_services_;
+  void QueueTable(const lb_table_ref& ref, int fd);
   int ncpus_ = 1;
   std::map<uint16_t, int> port_refs_;  // frontends per destination port: lb_ports
   absl::Status SetPortUsed(uint16_t port, bool used);
