@@ -36,7 +36,12 @@ static __always_inline int lb_map_backend_alive(struct lb_ctx* c, __u32 id) {
 static __always_inline int lb_map_port_used(struct lb_ctx* c, __be16 port) {
   __u32 k = bpf_ntohs(port);
   __u32* v = bpf_map_lookup_elem(&lb_ports, &k);
-  return v && *v;
+  return v && (*v & LB_PORT_F_FRONTEND);
+}
+static __always_inline int lb_map_backend_port(struct lb_ctx* c, __be16 port) {
+  __u32 k = bpf_ntohs(port);
+  __u32* v = bpf_map_lookup_elem(&lb_ports, &k);
+  return v && (*v & LB_PORT_F_BACKEND);
 }
 #define lb_map_affinity(c, k) ((struct lb_affinity_value*)bpf_map_lookup_elem(&lb_affinity, k))
 #define lb_map_affinity_update(c, k, v) bpf_map_update_elem(&lb_affinity, k, v, BPF_ANY)

@@ -108,8 +108,9 @@ struct {
   __type(value, struct lb_frag_value);
 } lb_frags SEC(".maps");
 
-/* Which backend ids exist (1) and which destination ports some frontend
- * listens on (1): array lookups where a hash lookup would cost more. */
+/* Which backend ids exist (1), and per port whether some frontend listens on
+ * it and whether some backend answers from it (LB_PORT_F_*): array lookups
+ * where a hash lookup would cost more. */
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(max_entries, LB_MAX_BACKEND_IDS);

@@ -291,6 +291,14 @@ enum lb_drop_reason {
   LB_DROP_REASON_COUNT = 14,
 };
 
+/* lb_ports values, per port: some frontend listens on it (destination), some
+ * backend answers from it (source). A TCP/UDP/SCTP packet with neither can
+ * have no conntrack entry: its lookup is skipped. */
+enum lb_port_flags {
+  LB_PORT_F_FRONTEND = 1,
+  LB_PORT_F_BACKEND = 2,
+};
+
 /* Counter slots: verdicts first, then one slot per drop reason. */
 enum lb_counter {
   LB_CNT_PASS = 0,

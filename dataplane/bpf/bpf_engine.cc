@@ -114,6 +114,10 @@ absl::StatusOr<std::unique_ptr<BpfEngine>> BpfEngine::Create(const BpfEngineOpti
   auto state = ReadMapState(e->Fds());
   if (!state.ok()) return state.status();
   for (const auto& [k, v] : state->frontends) e->port_refs_[ntohs(k.port)]++;
+  for (const auto& [id, b] : state->backends) {
+    e->backend_ports_[id] = ntohs(b.port);
+    e->backend_port_refs_[ntohs(b.port)]++;
+  }
   return e;
 }
 
@@ -192,13 +196,25 @@ absl::Status BpfEngine::UpsertFrontend(const lb_frontend_key& key, const lb_fron
                      "lb_frontends");
       !s.ok())
     return s;
-  if (!existed && port_refs_[ntohs(key.port)]++ == 0) return SetPortUsed(ntohs(key.port), true);
+  if (!existed && port_refs_[ntohs(key.port)]++ == 0) return WritePortFlags(ntohs(key.port));
   return absl::OkStatus();
 }
 
-absl::Status BpfEngine::SetPortUsed(uint16_t port, bool used) {
-  uint32_t k = port, v = used ? 1 : 0;
+absl::Status BpfEngine::WritePortFlags(uint16_t port) {
+  uint32_t k = port;
+  uint32_t v = (port_refs_.contains(port) ? LB_PORT_F_FRONTEND : 0) |
+               (backend_port_refs_.contains(port) ? LB_PORT_F_BACKEND : 0);
   return Check(bpf_map_update_elem(Fd(skel_->maps.lb_ports), &k, &v, BPF_ANY), "lb_ports");
+}
+
+absl::Status BpfEngine::ReleaseBackendPort(uint32_t id) {
+  auto it = backend_ports_.find(id);
+  if (it == backend_ports_.end()) return absl::OkStatus();
+  uint16_t port = it->second;
+  backend_ports_.erase(it);
+  if (--backend_port_refs_[port] > 0) return absl::OkStatus();
+  backend_port_refs_.erase(port);
+  return WritePortFlags(port);
 }
 
 absl::Status BpfEngine::SetBackendAlive(uint32_t id, bool alive) {
@@ -215,7 +231,7 @@ absl::Status BpfEngine::DeleteFrontend(const lb_frontend_key& key) {
   uint16_t port = ntohs(key.port);
   if (--port_refs_[port] <= 0) {
     port_refs_.erase(port);
-    return SetPortUsed(port, false);
+    return WritePortFlags(port);
   }
   return absl::OkStatus();
 }
@@ -227,6 +243,14 @@ absl::Status BpfEngine::UpsertBackend(uint32_t id, const lb_backend& backend) {
                      "lb_backends");
       !s.ok())
     return s;
+  // Replies come from the backend's port: count it before the first flow can.
+  uint16_t port = ntohs(backend.port);
+  if (auto it = backend_ports_.find(id); it == backend_ports_.end() || it->second != port) {
+    if (auto s = ReleaseBackendPort(id); !s.ok()) return s;
+    backend_ports_[id] = port;
+    if (backend_port_refs_[port]++ == 0)
+      if (auto s = WritePortFlags(port); !s.ok()) return s;
+  }
   return SetBackendAlive(id, true);
 }
 
@@ -236,7 +260,9 @@ absl::Status BpfEngine::DeleteBackend(uint32_t id) {
   // Dead first: a flow must not meet a half-removed backend.
   if (id < LB_MAX_BACKEND_IDS)
     if (auto s = SetBackendAlive(id, false); !s.ok()) return s;
-  return Check(bpf_map_delete_elem(Fd(skel_->maps.lb_backends), &id), "lb_backends");
+  if (auto s = Check(bpf_map_delete_elem(Fd(skel_->maps.lb_backends), &id), "lb_backends"); !s.ok())
+    return s;
+  return ReleaseBackendPort(id);
 }
 
 void BpfEngine::QueueTable(const lb_table_ref& ref, int fd) {
@@ -462,6 +488,8 @@ absl::Status BpfEngine::ResetMaps() {
                      skel_->maps.lb_ports, skel_->maps.lb_backend_alive})
     if (auto s = ClearArray(m, ncpus_); !s.ok()) return s;
   port_refs_.clear();
+  backend_port_refs_.clear();
+  backend_ports_.clear();
   skel_->bss->lb_clock_offset_ns = 0;
   sock_->bss->lb_clock_offset_ns = 0;
   return absl::OkStatus();

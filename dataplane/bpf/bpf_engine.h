@@ -108,8 +108,12 @@ class BpfEngine : public Engine {
   std::map<uint32_t, lb_service> pending_services_;
   void QueueTable(const lb_table_ref& ref, int fd);
   int ncpus_ = 1;
-  std::map<uint16_t, int> port_refs_;  // frontends per destination port: lb_ports
-  absl::Status SetPortUsed(uint16_t port, bool used);
+  std::map<uint16_t, int> port_refs_;           // frontends per destination port: lb_ports
+  std::map<uint16_t, int> backend_port_refs_;   // backends per port: lb_ports
+  std::map<uint32_t, uint16_t> backend_ports_;  // backend id -> its port (host order)
+  // Writes lb_ports[port] from the two reference counts.
+  absl::Status WritePortFlags(uint16_t port);
+  absl::Status ReleaseBackendPort(uint32_t id);
   absl::Status SetBackendAlive(uint32_t id, bool alive);
 };
 

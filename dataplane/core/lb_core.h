@@ -127,6 +127,11 @@ LB_INLINE int lb_process_l4(struct lb_ctx* ctx, const struct lb_config* cfg, str
     return lb_drop(res, LB_DROP_FRAG_UNKNOWN);
   }
   if (p->fragment) lb_frag_remember(ctx, cfg, p, now);
+  /* Conntrack holds forward entries (to a frontend port) and reply entries
+   * (from a backend's port) only: most other traffic stops at two array
+   * lookups. */
+  if (!lb_map_port_used(ctx, p->tuple.dport) && !lb_map_backend_port(ctx, p->tuple.sport))
+    return lb_finish(res, LB_VERDICT_PASS, LB_EGRESS_NONE);
   if (lb_process_tracked(ctx, cfg, p, res, now) == LB_DONE) return LB_DONE;
   return lb_process_new(ctx, cfg, p, hook, res, now);
 }

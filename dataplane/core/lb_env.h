@@ -31,6 +31,8 @@
  *   int   lb_map_backend_alive(ctx, __u32 backend_id);   non-zero if the backend exists
  *   int   lb_map_port_used(ctx, __be16 port);   non-zero if some frontend listens on this
  *         port (any address, any protocol): a cheap filter before frontend lookups
+ *   int   lb_map_backend_port(ctx, __be16 port);   non-zero if some backend (any address)
+ *         has this port: with the above, a cheap filter before conntrack lookups
  *   struct lb_affinity_value *lb_map_affinity(ctx, const struct lb_affinity_key *);
  *   int   lb_map_affinity_update(ctx, const struct lb_affinity_key *, const struct
  * lb_affinity_value *); struct lb_ct_entry *lb_map_ct(ctx, const struct lb_ct_key *); int

@@ -29,6 +29,7 @@ struct lb_service* lb_ref_service(struct lb_ref_maps* m, __u32 id);
 __u32* lb_ref_table_slot(struct lb_ref_maps* m, const struct lb_table_key* k);
 struct lb_backend* lb_ref_backend(struct lb_ref_maps* m, __u32 id);
 int lb_ref_port_used(struct lb_ref_maps* m, __be16 port);
+int lb_ref_backend_port(struct lb_ref_maps* m, __be16 port);
 struct lb_affinity_value* lb_ref_affinity(struct lb_ref_maps* m, const struct lb_affinity_key* k);
 int lb_ref_affinity_update(struct lb_ref_maps* m, const struct lb_affinity_key* k,
                            const struct lb_affinity_value* v);
@@ -87,6 +88,7 @@ static inline __s64 lb_pkt_csum(struct lb_ctx* ctx, __u32 off, __u32 len) {
 #define lb_map_backend(ctx, id) lb_ref_backend((ctx)->maps, id)
 #define lb_map_backend_alive(ctx, id) (lb_ref_backend((ctx)->maps, id) != 0)
 #define lb_map_port_used(ctx, port) lb_ref_port_used((ctx)->maps, port)
+#define lb_map_backend_port(ctx, port) lb_ref_backend_port((ctx)->maps, port)
 #define lb_map_affinity(ctx, k) lb_ref_affinity((ctx)->maps, k)
 #define lb_map_affinity_update(ctx, k, v) lb_ref_affinity_update((ctx)->maps, k, v)
 #define lb_map_ct(ctx, k) lb_ref_ct((ctx)->maps, k)

@@ -65,13 +65,23 @@ absl::Status ReferenceEngine::DeleteFrontend(const lb_frontend_key& key) {
 
 absl::Status ReferenceEngine::UpsertBackend(uint32_t id, const lb_backend& backend) {
   if (id == 0) return absl::InvalidArgumentError("backend id 0 is reserved");
+  if (auto old = s_.backends.find(id); old != s_.backends.end()) ReleaseBackendPort(old->second);
   s_.backends[id] = backend;
+  s_.backend_port_refs[ntohs(backend.port)]++;
   return absl::OkStatus();
 }
 
 absl::Status ReferenceEngine::DeleteBackend(uint32_t id) {
-  if (s_.backends.erase(id) == 0) return absl::NotFoundError(absl::StrCat("backend ", id));
+  auto it = s_.backends.find(id);
+  if (it == s_.backends.end()) return absl::NotFoundError(absl::StrCat("backend ", id));
+  ReleaseBackendPort(it->second);
+  s_.backends.erase(it);
   return absl::OkStatus();
+}
+
+void ReferenceEngine::ReleaseBackendPort(const lb_backend& b) {
+  uint16_t port = ntohs(b.port);
+  if (--s_.backend_port_refs[port] <= 0) s_.backend_port_refs.erase(port);
 }
 
 absl::Status ReferenceEngine::UpsertService(uint32_t id, const lb_service& service,
@@ -173,6 +183,10 @@ lb_service* lb_ref_service(lb_ref_maps* m, __u32 id) {
 __u32* lb_ref_table_slot(lb_ref_maps* m, const lb_table_key* k) {
   return M::Find(M::Of(m).tables, *k);
 }
+int lb_ref_backend_port(lb_ref_maps* m, __be16 port) {
+  return M::Of(m).backend_port_refs.contains(ntohs(port)) ? 1 : 0;
+}
+
 int lb_ref_port_used(lb_ref_maps* m, __be16 port) {
   return M::Of(m).port_refs.contains(ntohs(port)) ? 1 : 0;
 }

@@ -74,6 +74,7 @@ class ReferenceEngine : public Engine {
   struct Maps;
 
  private:
+  void ReleaseBackendPort(const lb_backend& b);
   friend struct Maps;
   // The maps the core reads and writes, reached by the C access layer.
   struct State {
@@ -88,7 +89,8 @@ class ReferenceEngine : public Engine {
     PodMap<lb_frag_key, lb_frag_value> frags;
     PodMap<uint32_t, uint32_t> rr;
     std::map<uint32_t, std::string> names;
-    std::map<uint16_t, int> port_refs;  // frontends per destination port (host order)
+    std::map<uint16_t, int> port_refs;          // frontends per destination port (host order)
+    std::map<uint16_t, int> backend_port_refs;  // backends per port (host order)
     std::vector<uint64_t> counters;
     uint64_t now_ns = 1'000'000'000;
     uint64_t rng = 0x9E3779B97F4A7C15ull;
