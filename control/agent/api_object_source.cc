@@ -11,22 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-// Status codes Watch() returns: Aborted means "410 Gone, relist now".
-absl::Status Gone(absl::string_view why) {
-  return absl::AbortedError(absl::StrCat("watch expired (410 Gone): ", why));
-}
-
-std::string StringAt(const json& object, const char* a, const char* b) {
-  if (!object.is_object() || !object.contains(a) || !object[a].is_object()) return "";
-  const json& inner = object[a];
-  return inner.contains(b) && inner[b].is_string() ? inner[b].get<std::string>() : "";
-}
-
-std::string Key(const json& object) {
-  return absl::StrCat(StringAt(object, "metadata", "namespace"), "/",
-                      StringAt(object, "metadata", "name"));
-}
-
 // A Status body's message, or the body itself.
 std::string Message(const std::string& body) {
   json status = json::parse(body, nullptr, false);
@@ -39,12 +23,13 @@ std::string Message(const std::string& body) {
 
 ApiObjectSource::ApiObjectSource(ApiEndpoint endpoint, ApiObjectSourceOptions options)
     : server_(endpoint.server), options_(std::move(options)) {
+  auto log = [this](const std::string& message) { Log(message); };
   services_.kind = "Service";
-  services_.api_version = "v1";
   services_.path = "/api/v1/services";
+  services_.cache = std::make_unique<KindCache>("Service", "v1", log);
   slices_.kind = "EndpointSlice";
-  slices_.api_version = "discovery.k8s.io/v1";
   slices_.path = "/apis/discovery.k8s.io/v1/endpointslices";
+  slices_.cache = std::make_unique<KindCache>("EndpointSlice", "discovery.k8s.io/v1", log);
   for (Resource* r : {&services_, &slices_}) {
     r->client = std::make_unique<ApiClient>(endpoint);
     r->thread = std::thread([this, r] { Run(*r); });
@@ -70,14 +55,7 @@ absl::StatusOr<std::optional<k8s::Objects>> ApiObjectSource::Poll() {
   if (!changed_) return std::optional<k8s::Objects>();
   changed_ = false;
   k8s::Objects out;
-  for (const Resource* r : {&services_, &slices_}) {
-    for (const auto& [key, entry] : r->objects) {
-      const k8s::Objects& one = entry.parsed;
-      out.services.insert(out.services.end(), one.services.begin(), one.services.end());
-      out.endpoint_slices.insert(out.endpoint_slices.end(), one.endpoint_slices.begin(),
-                                 one.endpoint_slices.end());
-    }
-  }
+  for (const Resource* r : {&services_, &slices_}) r->cache->AppendTo(out);
   return std::optional<k8s::Objects>(std::move(out));
 }
 
@@ -124,105 +102,38 @@ absl::Status ApiObjectSource::List(Resource& r) {
   if (reply->status != 200)
     return absl::UnavailableError(
         absl::StrCat("listing ", r.path, ": HTTP ", reply->status, ": ", Message(reply->body)));
-  json list = json::parse(reply->body, nullptr, false);
-  if (!list.is_object() || !list.contains("items") || !list["items"].is_array())
-    return absl::UnavailableError(absl::StrCat("listing ", r.path, ": not a list"));
-  std::map<std::string, Entry> objects;
-  for (const json& item : list["items"])
-    if (auto entry = Parse(r, item)) objects[Key(item)] = *std::move(entry);
-  r.resource_version = StringAt(list, "metadata", "resourceVersion");
   std::lock_guard<std::mutex> lock(mu_);
-  bool same = r.listed && objects.size() == r.objects.size() &&
-              std::equal(objects.begin(), objects.end(), r.objects.begin(),
-                         [](const auto& a, const auto& b) {
-                           return a.first == b.first && a.second.json == b.second.json;
-                         });
-  if (!same) changed_ = true;
-  r.objects = std::move(objects);
+  auto changed = r.cache->ReplaceWithList(reply->body);
+  if (!changed.ok()) return changed.status();
+  if (*changed || !r.listed) changed_ = true;
   r.listed = true;
   last_error_.clear();
   return absl::OkStatus();
 }
 
 absl::Status ApiObjectSource::Watch(Resource& r) {
+  std::string resource_version;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    resource_version = r.cache->resource_version();
+  }
   std::string target =
-      absl::StrCat(r.path, "?watch=1&allowWatchBookmarks=true&resourceVersion=", r.resource_version,
+      absl::StrCat(r.path, "?watch=1&allowWatchBookmarks=true&resourceVersion=", resource_version,
                    "&timeoutSeconds=", options_.watch_timeout_seconds);
-  auto reply =
-      r.client->Stream(target, [this, &r](absl::string_view line) { return OnEvent(r, line); });
+  auto reply = r.client->Stream(target, [this, &r](absl::string_view line) -> absl::Status {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto changed = r.cache->ApplyEvent(line);
+    if (!changed.ok()) return changed.status();
+    if (*changed) changed_ = true;
+    return absl::OkStatus();
+  });
   if (!reply.ok()) return reply.status();
-  if (reply->status == 410) return Gone(Message(reply->body));
+  if (reply->status == 410)
+    return absl::AbortedError(absl::StrCat("watch expired (410 Gone): ", Message(reply->body)));
   if (reply->status != 200)
     return absl::UnavailableError(
         absl::StrCat("watching ", r.path, ": HTTP ", reply->status, ": ", Message(reply->body)));
   return absl::OkStatus();
-}
-
-absl::Status ApiObjectSource::OnEvent(Resource& r, absl::string_view line) {
-  json event = json::parse(line, nullptr, false);
-  if (!event.is_object() || !event.contains("type") || !event["type"].is_string() ||
-      !event.contains("object") || !event["object"].is_object()) {
-    Log(absl::StrCat(r.kind, "s: skipping a watch event that is not one: ", line.substr(0, 200)));
-    return absl::OkStatus();
-  }
-  const std::string type = event["type"].get<std::string>();
-  const json& object = event["object"];
-  if (type == "ERROR") {
-    int code = object.contains("code") && object["code"].is_number_integer()
-                   ? object["code"].get<int>()
-                   : 0;
-    std::string message = StringAt(event, "object", "message");
-    if (code == 410) return Gone(message);
-    return absl::UnavailableError(absl::StrCat("watch error ", code, ": ", message));
-  }
-  if (std::string rv = StringAt(object, "metadata", "resourceVersion"); !rv.empty())
-    r.resource_version = rv;
-  if (type == "BOOKMARK") return absl::OkStatus();
-  const std::string key = Key(object);
-  if (type == "DELETED") {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (r.objects.erase(key) > 0) changed_ = true;
-    return absl::OkStatus();
-  }
-  if (type != "ADDED" && type != "MODIFIED") {
-    Log(absl::StrCat(r.kind, "s: skipping a watch event of type ", type));
-    return absl::OkStatus();
-  }
-  auto entry = Parse(r, object);
-  if (!entry) return absl::OkStatus();
-  std::lock_guard<std::mutex> lock(mu_);
-  Entry& slot = r.objects[key];
-  if (slot.json != entry->json) {
-    slot = *std::move(entry);
-    changed_ = true;
-  }
-  return absl::OkStatus();
-}
-
-std::optional<ApiObjectSource::Entry> ApiObjectSource::Parse(const Resource& r,
-                                                             const json& object) {
-  if (!object.is_object()) {
-    Log(absl::StrCat(r.kind, "s: skipping an item that is not an object"));
-    return std::nullopt;
-  }
-  // The items of a list leave kind and apiVersion out.
-  json full = object;
-  if (!full.contains("kind")) full["kind"] = r.kind;
-  if (!full.contains("apiVersion")) full["apiVersion"] = r.api_version;
-  Entry entry;
-  entry.json = full.dump(-1, ' ', false, json::error_handler_t::replace);
-  auto parsed = k8s::LoadObjectsText(entry.json, absl::StrCat(r.kind, " ", Key(object)));
-  if (!parsed.ok()) {
-    Log(absl::StrCat("skipping ", parsed.status().message()));
-    return std::nullopt;
-  }
-  if (parsed->services.size() + parsed->endpoint_slices.size() != 1) {
-    Log(absl::StrCat("skipping ", r.kind, " ", Key(object), ": not a ", r.kind, " of ",
-                     r.api_version));
-    return std::nullopt;
-  }
-  entry.parsed = *std::move(parsed);
-  return entry;
 }
 
 absl::StatusOr<std::unique_ptr<ApiObjectSource>> ApiObjectSourceFromKubeconfig(

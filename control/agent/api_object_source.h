@@ -8,15 +8,13 @@
 //   the last resourceVersion.
 // - Until a relist completes the last good set stays in place, so the agent
 //   keeps its dataplane while the API server is unreachable.
-// - An object the parsers reject is logged and skipped: an added one is left
-//   out, a modified one keeps its last good version.
+// - An object the parsers reject is logged and skipped (kind_cache.h).
 #ifndef SLUICE_CONTROL_AGENT_API_OBJECT_SOURCE_H_
 #define SLUICE_CONTROL_AGENT_API_OBJECT_SOURCE_H_
 
 #include <chrono>
 #include <condition_variable>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,9 +23,9 @@
 
 #include "absl/status/statusor.h"
 #include "control/agent/api_client.h"
+#include "control/agent/kind_cache.h"
 #include "control/agent/kubeconfig.h"
 #include "control/agent/object_source.h"
-#include "nlohmann/json_fwd.hpp"
 
 namespace sluice::agent {
 
@@ -53,27 +51,18 @@ class ApiObjectSource : public ObjectSource {
   absl::StatusOr<std::optional<k8s::Objects>> Poll() override;
 
  private:
-  struct Entry {
-    std::string json;  // as the server sent it: an unchanged relist is no change
-    k8s::Objects parsed;
-  };
   struct Resource {
     const char* kind;
-    const char* api_version;
     const char* path;  // the collection across namespaces
     std::unique_ptr<ApiClient> client;
-    std::map<std::string, Entry> objects;  // by namespace/name; guarded by mu_
-    bool listed = false;                   // guarded by mu_
-    std::string resource_version;          // the watch thread's own
+    std::unique_ptr<KindCache> cache;  // guarded by mu_
+    bool listed = false;               // guarded by mu_
     std::thread thread;
   };
 
   void Run(Resource& r);
   absl::Status List(Resource& r);
   absl::Status Watch(Resource& r);
-  absl::Status OnEvent(Resource& r, absl::string_view line);
-  // Parses one object (kind filled in for list items); an error is logged.
-  std::optional<Entry> Parse(const Resource& r, const nlohmann::json& object);
   void Log(const std::string& message);
 
   const std::string server_;
