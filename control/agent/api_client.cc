@@ -6,7 +6,6 @@
 
 #include <limits>
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -77,10 +76,23 @@ absl::StatusOr<ApiReply> ApiClient::Call(
   tcp::resolver resolver(io);
   auto addresses = resolver.resolve(endpoint_.host, endpoint_.port, ec);
   if (ec) return fail("resolving", ec);
-  asio::connect(stream.next_layer(), addresses, ec);
+  // The socket is registered before connecting: a shutdown ends a connect
+  // that a silent address would hold for minutes.
+  tcp::socket& socket = stream.next_layer();
+  ec = asio::error::host_not_found;
+  for (const auto& address : addresses) {
+    if (socket.is_open()) {
+      Register(-1);  // before close: the number may be reused at once
+      socket.close();
+    }
+    socket.open(address.endpoint().protocol(), ec);
+    if (ec) continue;
+    if (!Register(socket.native_handle()))
+      return fail("connecting", asio::error::operation_aborted);
+    socket.connect(address.endpoint(), ec);
+    if (!ec) break;
+  }
   if (ec) return fail("connecting", ec);
-  if (!Register(stream.next_layer().native_handle()))
-    return fail("connecting", asio::error::operation_aborted);
   KeepAlive(stream.next_layer().native_handle());
   // SNI for names; an address is verified against the certificate's IP SANs.
   boost::system::error_code not_address;

@@ -4,8 +4,12 @@
 // it is back.
 #include "control/agent/api_object_source.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -211,6 +215,42 @@ TEST_F(ApiObjectSourceTest, AServerTheCaDidNotSignIsRefused) {
   auto polled = source_->Poll();
   ASSERT_FALSE(polled.ok());
   EXPECT_NE(polled.status().message().find("TLS handshake"), std::string::npos) << polled.status();
+}
+
+TEST_F(ApiObjectSourceTest, StopsPromptlyWhileConnecting) {
+  // A listener whose accept queue is full: Linux drops further SYNs, so a
+  // connect to it waits for the kernel's timeout (minutes) unless cancelled.
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(listener, 0), 0);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  std::vector<int> fillers;
+  for (int i = 0; i < 2; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    fillers.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+  auto endpoint = LoadKubeconfig(dir_ + "/node-kubeconfig");
+  ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+  endpoint->port = std::to_string(ntohs(addr.sin_port));
+  endpoint->server = "https://127.0.0.1:" + endpoint->port;
+  source_ = std::make_unique<ApiObjectSource>(
+      *endpoint, ApiObjectSourceOptions{.log = [](const std::string&) {}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  auto polled = source_->Poll();
+  EXPECT_TRUE(absl::IsUnavailable(polled.status())) << polled.status();
+  auto start = std::chrono::steady_clock::now();
+  source_.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  for (int fd : fillers) close(fd);
+  close(listener);
 }
 
 }  // namespace
