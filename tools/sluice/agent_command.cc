@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "control/agent/agent.h"
+#include "control/agent/api_object_source.h"
 #include "dataplane/bpf/attach.h"
 #include "dataplane/bpf/bpf_engine.h"
 #include "dataplane/conntrack_gc.h"
@@ -24,15 +25,19 @@
 namespace sluice {
 
 const char kAgentUsage[] =
-    "usage: sluice agent --objects FILE [--node-name NAME] [--devices IF[,IF]]\n"
-    "                    [--local-devices IF[,IF]] [--node-ip IP[,IP]]\n"
+    "usage: sluice agent (--objects FILE | --kubeconfig FILE) [--node-name NAME]\n"
+    "                    [--devices IF[,IF]] [--local-devices IF[,IF]] [--node-ip IP[,IP]]\n"
     "                    [--pin-root DIR] [--poll-interval-ms MS] [--netns NAME]\n"
     "                    [--cgroup DIR] [--ready-fd FD] [--external-hook xdp|tc]\n"
     "                    [--local-hook tc|xdp] [--egress on|off]\n"
-    "  Programs the BPF datapath of this network namespace from a file of\n"
-    "  Services and EndpointSlices and follows its changes. XDP (or tc ingress\n"
-    "  with --external-hook tc) goes on --devices (default: every interface with\n"
-    "  an address but lo) for traffic from outside the node, with tc egress\n"
+    "  Programs the BPF datapath of this network namespace from the Services and\n"
+    "  EndpointSlices of a file (--objects) or of the API server a kubeconfig\n"
+    "  names (--kubeconfig: https, its CA and a token, as `sluice server\n"
+    "  --node-kubeconfig-out` writes it; the agent waits for the server, lists\n"
+    "  and watches, and keeps its last good state while the server is away),\n"
+    "  and follows their changes. XDP (or tc ingress with --external-hook tc)\n"
+    "  goes on --devices (default: every interface with an address but lo) for\n"
+    "  traffic from outside the node, with tc egress\n"
     "  there for the node's own traffic (--egress off leaves it out); tc ingress\n"
     "  (or XDP with --local-hook xdp) goes on --local-devices (pods' veths) for\n"
     "  traffic from pods. --cgroup (a cgroup v2 directory) gets the socket programs:\n"
@@ -89,13 +94,14 @@ std::vector<IpAddress> BackendAddresses(const Engine& engine) {
 
 absl::Status RunAgentCommand(const std::vector<std::string>& args) {
   auto flags =
-      ParseFlags(args, {"--objects", "--node-name", "--devices", "--local-devices", "--node-ip",
-                        "--pin-root", "--poll-interval-ms", "--netns", "--ready-fd", "--cgroup",
-                        "--external-hook", "--local-hook", "--egress"});
+      ParseFlags(args, {"--objects", "--kubeconfig", "--node-name", "--devices", "--local-devices",
+                        "--node-ip", "--pin-root", "--poll-interval-ms", "--netns", "--ready-fd",
+                        "--cgroup", "--external-hook", "--local-hook", "--egress"});
   if (!flags.ok())
     return absl::InvalidArgumentError(absl::StrCat(flags.status().message(), "\n", kAgentUsage));
-  if (!flags->Has("--objects"))
-    return absl::InvalidArgumentError(absl::StrCat("--objects is required\n", kAgentUsage));
+  if (flags->Has("--objects") == flags->Has("--kubeconfig"))
+    return absl::InvalidArgumentError(
+        absl::StrCat("exactly one of --objects and --kubeconfig is required\n", kAgentUsage));
   if (flags->Has("--netns"))
     if (auto s = EnterNetns(flags->Get("--netns")); !s.ok()) return s;
   std::string node_name = flags->Get("--node-name", DefaultNodeName());
@@ -136,17 +142,37 @@ absl::Status RunAgentCommand(const std::vector<std::string>& args) {
     node.node_addresses = *addrs;
   }
 
+  // Read before anything is programmed: a kubeconfig the agent cannot use is
+  // an error at once, not a retry loop.
+  std::unique_ptr<agent::ObjectSource> source;
+  if (flags->Has("--kubeconfig")) {
+    auto api = agent::ApiObjectSourceFromKubeconfig(flags->Get("--kubeconfig"));
+    if (!api.ok()) return api.status();
+    source = *std::move(api);
+  } else {
+    source = std::make_unique<agent::FileObjectSource>(flags->Get("--objects"));
+  }
+
   BpfEngineOptions opts;
   opts.pin_dir = pin_dir;
   auto engine = BpfEngine::Create(opts);
   if (!engine.ok()) return engine.status();
-  agent::Agent agent(engine->get(),
-                     std::make_unique<agent::FileObjectSource>(flags->Get("--objects")),
-                     agent::NodeInfo{node_name, ""}, node);
+  agent::Agent agent(engine->get(), std::move(source), agent::NodeInfo{node_name, ""}, node);
   if (auto s = agent.Start(); !s.ok()) return s;
   (*engine)->EnableRedirect(true);
+  signal(SIGTERM, OnSignal);
+  signal(SIGINT, OnSignal);
   // Program before attaching, so that a new attachment never sees empty maps.
+  // The API source is Unavailable until its first lists: wait for the server
+  // (what an earlier run programmed stays in place meanwhile).
   auto first = agent.SyncOnce();
+  for (int waited = 0; !first.ok() && absl::IsUnavailable(first.status()) && !g_stop;
+       waited += 100) {
+    if (waited % 5000 == 0) std::cerr << "sluice agent: " << first.status().message() << std::endl;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    first = agent.SyncOnce();
+  }
+  if (g_stop) return absl::OkStatus();
   if (!first.ok()) return first.status();
   TouchNeighbors(BackendAddresses(**engine));
   if (auto s = AttachNode(**engine, plan, pin_dir); !s.ok()) return s;
@@ -168,8 +194,6 @@ absl::Status RunAgentCommand(const std::vector<std::string>& args) {
     if (write(fd, &one, 1) != 1) std::cerr << "sluice agent: --ready-fd: write failed" << std::endl;
     close(fd);
   }
-  signal(SIGTERM, OnSignal);
-  signal(SIGINT, OnSignal);
   auto last_touch = std::chrono::steady_clock::now();
   auto last_gc = last_touch;
   while (!g_stop) {
