@@ -6,14 +6,13 @@
  * (ClusterIP and frontends from processes outside the socket hooks' cgroup),
  * which no ingress hook sees. */
 #include "bpf/lb_env_tc.h"
+#include "bpf/lb_fib.h"
 
 #include <linux/pkt_cls.h>
 
 #include "dataplane/core/lb_core.h"
 
-#define LB_AF_INET_SOCK 2   /* AF_INET, for bpf_fib_lookup */
-#define LB_AF_INET6_SOCK 10 /* AF_INET6 */
-#define LB_TC_PULL 128      /* headers the core reads, made linear first */
+#define LB_TC_PULL 128 /* headers the core reads, made linear first */
 
 /* Set by the agent when attached to a node: send translated packets on by
  * FIB lookup and bpf_redirect_neigh() instead of back to the stack (an IPv4
@@ -26,65 +25,20 @@ volatile __u32 lb_tc_redirect = 0;
  * layer of the output interface. Ingress packets are forwarded (TTL), egress
  * ones are the node's own. A destination on this node goes up the stack. */
 static __always_inline int lb_tc_forward(struct __sk_buff* skb, int egress) {
-  __u8* data = (__u8*)(long)skb->data;
-  __u8* end = (__u8*)(long)skb->data_end;
-  struct ethhdr* eth = (struct ethhdr*)data;
-  if ((void*)(eth + 1) > (void*)end) return TC_ACT_OK;
   struct bpf_fib_lookup fib = {};
+  if (lb_fib_prepare((__u8*)(long)skb->data, (__u8*)(long)skb->data_end, &fib, !egress))
+    return TC_ACT_OK;
   /* Looked up as if the packet came in here, in both directions: an output
    * lookup (BPF_FIB_LOOKUP_OUTPUT) would keep it on this interface, where
    * the stack sent it before it had its backend's address. */
   fib.ifindex = egress ? skb->ifindex : skb->ingress_ifindex;
-  __u32 flags = 0;
-  long rc;
-  if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-    struct iphdr* ip = (struct iphdr*)(eth + 1);
-    if ((void*)(ip + 1) > (void*)end) return TC_ACT_OK;
-    if (!egress && ip->ttl <= 1) return TC_ACT_OK;
-    fib.family = LB_AF_INET_SOCK;
-    fib.tos = ip->tos;
-    fib.l4_protocol = ip->protocol;
-    fib.tot_len = bpf_ntohs(ip->tot_len);
-    fib.ipv4_src = ip->saddr;
-    fib.ipv4_dst = ip->daddr;
-    rc = bpf_fib_lookup(skb, &fib, sizeof(fib), flags);
-    if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) goto not_forwarded;
-    if (!egress) {
-      data = (__u8*)(long)skb->data;
-      end = (__u8*)(long)skb->data_end;
-      ip = (struct iphdr*)(data + sizeof(struct ethhdr));
-      if ((void*)(ip + 1) > (void*)end) return TC_ACT_OK;
-      __u16 check = ip->check;
-      lb_csum_replace2(&check, bpf_htons((__u16)ip->ttl << 8),
-                       bpf_htons((__u16)(ip->ttl - 1) << 8));
-      ip->ttl--;
-      ip->check = check;
-    }
-  } else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-    struct ipv6hdr* ip6 = (struct ipv6hdr*)(eth + 1);
-    if ((void*)(ip6 + 1) > (void*)end) return TC_ACT_OK;
-    if (!egress && ip6->hop_limit <= 1) return TC_ACT_OK;
-    fib.family = LB_AF_INET6_SOCK;
-    fib.l4_protocol = ip6->nexthdr;
-    fib.tot_len = bpf_ntohs(ip6->payload_len) + sizeof(struct ipv6hdr);
-    __builtin_memcpy(fib.ipv6_src, &ip6->saddr, 16);
-    __builtin_memcpy(fib.ipv6_dst, &ip6->daddr, 16);
-    rc = bpf_fib_lookup(skb, &fib, sizeof(fib), flags);
-    if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) goto not_forwarded;
-    if (!egress) {
-      data = (__u8*)(long)skb->data;
-      end = (__u8*)(long)skb->data_end;
-      ip6 = (struct ipv6hdr*)(data + sizeof(struct ethhdr));
-      if ((void*)(ip6 + 1) > (void*)end) return TC_ACT_OK;
-      ip6->hop_limit--;
-    }
-  } else {
-    return TC_ACT_OK;
+  long rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+  if (rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
+    if (!egress && lb_fib_forwarded((__u8*)(long)skb->data, (__u8*)(long)skb->data_end))
+      return TC_ACT_OK;
+    /* The neighbour layer fills in the MAC addresses (and resolves them). */
+    return (int)bpf_redirect_neigh(fib.ifindex, 0, 0, 0);
   }
-  /* The neighbour layer fills in the MAC addresses (and resolves them). */
-  return (int)bpf_redirect_neigh(fib.ifindex, 0, 0, 0);
-
-not_forwarded:
   /* For this node (an answer to one of its own packets): up its stack. */
   if (egress && rc == BPF_FIB_LKUP_RET_NOT_FWDED)
     return (int)bpf_redirect(skb->ifindex, BPF_F_INGRESS);
