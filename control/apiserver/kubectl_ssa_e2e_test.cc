@@ -28,7 +28,11 @@ class KubectlSsaTest : public KubectlTest {
  protected:
   void MakeNamespace(const std::string& ns) {
     ns_ = ns;
-    Result made = Kubectl("create namespace " + ns);
+    // (kubectl create namespace sends protobuf, which the server does not read)
+    Result made = Kubectl("create -f " + File(ns + "-ns.yaml",
+                                              "apiVersion: v1\nkind: Namespace\nmetadata:\n"
+                                              "  name: " +
+                                                  ns + "\n"));
     ASSERT_EQ(made.code, 0) << made.output;
   }
   void TearDown() override {
@@ -101,7 +105,7 @@ TEST_F(KubectlSsaTest, DescribeEditAndAnnotateAService) {
   // kubectl edit runs $EDITOR on a file holding the object.
   std::string editor = File("editor.sh", "#!/bin/sh\nsed -i 's/tier: old/tier: new/' \"$1\"\n");
   ASSERT_EQ(chmod(editor.c_str(), 0755), 0);
-  Result edited = RunBounded(*dir_, "EDITOR=" + editor + " kubectl edit svc web -n describe");
+  Result edited = RunBounded(*dir_, "env EDITOR=" + editor + " kubectl edit svc web -n describe");
   ASSERT_EQ(edited.code, 0) << edited.output;
   EXPECT_THAT(edited.output, HasSubstr("service/web edited"));
   Result tier = Kubectl("get svc web -n describe -o jsonpath={.metadata.labels.tier}");
