@@ -89,6 +89,21 @@ absl::Status ConflictError(const ErrorSubject& s, absl::string_view why) {
       Details(s));
 }
 
+absl::Status ApplyConflictError(const ErrorSubject& s, std::vector<StatusCause> causes) {
+  json details = Details(s);
+  json list = json::array();
+  std::vector<std::string> texts;
+  for (const StatusCause& c : causes) {
+    list.push_back({{"reason", c.type}, {"message", c.message}, {"field", c.field}});
+    texts.push_back(absl::StrCat(c.message, ": ", c.field));
+  }
+  details["causes"] = list;
+  return Make(409, "Conflict",
+              absl::StrCat("Apply failed with ", causes.size(), " conflict",
+                           causes.size() == 1 ? "" : "s", ": ", absl::StrJoin(texts, "\n")),
+              details);
+}
+
 absl::Status InvalidError(const ErrorSubject& s, absl::string_view kind,
                           std::vector<StatusCause> causes) {
   json details = Details(s);

@@ -36,6 +36,9 @@ absl::Status NotFoundError(const ErrorSubject& subject);
 absl::Status AlreadyExistsError(const ErrorSubject& subject);
 // 409 for a stale resourceVersion (optimistic concurrency).
 absl::Status ConflictError(const ErrorSubject& subject, absl::string_view why);
+// 409 for a server-side apply that would take fields another manager owns:
+// causes of type FieldManagerConflict, as Kubernetes words them.
+absl::Status ApplyConflictError(const ErrorSubject& subject, std::vector<StatusCause> causes);
 // 422 with one cause per field.
 absl::Status InvalidError(const ErrorSubject& subject, absl::string_view kind,
                           std::vector<StatusCause> causes);

@@ -69,6 +69,7 @@ HttpRequest ToRequest(const http::request<http::string_body>& req) {
   out.accept = std::string(req[http::field::accept]);
   out.host = std::string(req[http::field::host]);
   out.authorization = std::string(req[http::field::authorization]);
+  out.user_agent = std::string(req[http::field::user_agent]);
   out.body = req.body();
   return out;
 }

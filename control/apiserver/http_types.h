@@ -20,6 +20,7 @@ struct HttpRequest {
   std::string accept;
   std::string host;           // the Host header: how the client reaches us
   std::string authorization;  // the Authorization header ("Bearer <token>")
+  std::string user_agent;     // names the field manager of a write without ?fieldManager
   std::string body;
 
   std::string Query(const std::string& name, const std::string& def = "") const {

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -13,40 +14,37 @@ namespace {
 
 using json = nlohmann::json;
 
-// patchMergeKey of the lists with patchStrategy "merge", by kind and field path
-// (paths in the object, list indexes left out), from the Go types' tags.
-const std::map<std::string, std::string>& MergeKeys() {
+// The keys of the associative lists, by kind and field path (paths in the
+// object, list indexes left out), from the Go types' tags: the first is the
+// patchMergeKey of strategic merge, all of them the listMapKeys of
+// server-side apply.
+const std::map<std::string, std::vector<std::string>>& MergeKeys() {
   static const auto* keys = [] {
-    auto* k = new std::map<std::string, std::string>{
-        {"Service:spec.ports", "port"},
-        {"*:metadata.ownerReferences", "uid"},
-        {"ServiceAccount:secrets", "name"},
-        {"ServiceAccount:imagePullSecrets", "name"},
+    auto* k = new std::map<std::string, std::vector<std::string>>{
+        {"Service:spec.ports", {"port", "protocol"}},
+        {"*:metadata.ownerReferences", {"uid"}},
+        {"ServiceAccount:secrets", {"name"}},
+        {"ServiceAccount:imagePullSecrets", {"name"}},
     };
     // Every PodSpec: in a Pod, and in the template of a workload.
     for (const char* at :
          {"Pod:spec", "Deployment:spec.template.spec", "ReplicaSet:spec.template.spec"}) {
       for (const char* containers : {"containers", "initContainers"}) {
         std::string c = absl::StrCat(at, ".", containers);
-        (*k)[c] = "name";
-        (*k)[c + ".ports"] = "containerPort";
-        (*k)[c + ".env"] = "name";
-        (*k)[c + ".volumeMounts"] = "mountPath";
+        (*k)[c] = {"name"};
+        (*k)[c + ".ports"] = {"containerPort", "protocol"};
+        (*k)[c + ".env"] = {"name"};
+        (*k)[c + ".volumeMounts"] = {"mountPath"};
       }
-      (*k)[absl::StrCat(at, ".volumes")] = "name";
-      (*k)[absl::StrCat(at, ".imagePullSecrets")] = "name";
+      (*k)[absl::StrCat(at, ".volumes")] = {"name"};
+      (*k)[absl::StrCat(at, ".imagePullSecrets")] = {"name"};
     }
     for (const char* kind : {"Pod", "Node", "Deployment", "ReplicaSet"})
-      (*k)[absl::StrCat(kind, ":status.conditions")] = "type";
-    (*k)["Node:status.addresses"] = "type";
+      (*k)[absl::StrCat(kind, ":status.conditions")] = {"type"};
+    (*k)["Node:status.addresses"] = {"type"};
     return k;
   }();
   return *keys;
-}
-
-// Lists of scalars merged as sets ("merge" strategy without a key).
-bool IsPrimitiveSet(absl::string_view path) {
-  return path == "metadata.finalizers";
 }
 
 std::string Join(const std::string& path, const std::string& field) {
@@ -54,10 +52,8 @@ std::string Join(const std::string& path, const std::string& field) {
 }
 
 std::string MergeKeyOf(absl::string_view kind, const std::string& path) {
-  auto& keys = MergeKeys();
-  if (auto it = keys.find(absl::StrCat(kind, ":", path)); it != keys.end()) return it->second;
-  if (auto it = keys.find(absl::StrCat("*:", path)); it != keys.end()) return it->second;
-  return "";
+  std::vector<std::string> keys = ListKeysOf(kind, path);
+  return keys.empty() ? "" : keys.front();
 }
 
 absl::StatusOr<json> MergeValue(const json& original, const json& patch, absl::string_view kind,
@@ -149,16 +145,35 @@ absl::StatusOr<json> MergeValue(const json& original, const json& patch, absl::s
 
 }  // namespace
 
+std::vector<std::string> ListKeysOf(absl::string_view kind, absl::string_view path) {
+  auto& keys = MergeKeys();
+  if (auto it = keys.find(absl::StrCat(kind, ":", path)); it != keys.end()) return it->second;
+  if (auto it = keys.find(absl::StrCat("*:", path)); it != keys.end()) return it->second;
+  return {};
+}
+
+bool IsPrimitiveSet(absl::string_view path) {
+  return path == "metadata.finalizers";
+}
+
+absl::StatusOr<json> StrategicMerge(const json& current, const json& patch,
+                                    absl::string_view kind) {
+  return MergeValue(current, patch, kind, "");
+}
+
 absl::StatusOr<PatchType> PatchTypeOf(absl::string_view content_type) {
   if (absl::StartsWith(content_type, "application/merge-patch+json")) return PatchType::kMerge;
   if (absl::StartsWith(content_type, "application/json-patch+json")) return PatchType::kJson;
   if (absl::StartsWith(content_type, "application/strategic-merge-patch+json"))
     return PatchType::kStrategic;
+  if (absl::StartsWith(content_type, "application/apply-patch+yaml")) return PatchType::kApply;
   return UnsupportedMediaTypeError(content_type);
 }
 
 absl::StatusOr<json> ApplyPatch(const json& current, absl::string_view body, PatchType type,
                                 absl::string_view kind) {
+  // Server-side apply is the handler's own (apply.h), not a patch.
+  if (type == PatchType::kApply) return UnsupportedMediaTypeError("application/apply-patch+yaml");
   if (type == PatchType::kJson) {
     json ops = json::parse(body.begin(), body.end(), nullptr, false);
     if (ops.is_discarded() || !ops.is_array())
@@ -176,7 +191,7 @@ absl::StatusOr<json> ApplyPatch(const json& current, absl::string_view body, Pat
     result.merge_patch(*patch);
     return result;
   }
-  return MergeValue(current, *patch, kind, "");
+  return StrategicMerge(current, *patch, kind);
 }
 
 }  // namespace sluice::apiserver

@@ -7,6 +7,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "control/apiserver/api_error.h"
+#include "control/apiserver/apply.h"
+#include "control/apiserver/json_yaml.h"
 #include "control/apiserver/object_meta.h"
 #include "control/apiserver/patch.h"
 #include "control/apiserver/resources.h"
@@ -151,7 +153,8 @@ absl::Status ResourceHandler::CheckNamespaceAccepts(const std::string& ns, const
   return absl::OkStatus();
 }
 
-absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json object) {
+absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json object,
+                                             const WriteOptions& options) {
   const ResourceType& type = *path.type;
   SLUICE_RETURN_IF_ERROR(CheckTypeMeta(type, object));
   object["kind"] = type.kind;
@@ -182,6 +185,9 @@ absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json obje
   if (type.tracks_generation) meta["generation"] = 1;
   if (type.initial_status) object["status"] = type.initial_status(object);
   SLUICE_RETURN_IF_ERROR(Admit(path, object, nullptr));
+  if (!options.field_manager.empty())
+    SLUICE_RETURN_IF_ERROR(
+        RecordUpdate(json(), object, type.kind, options.field_manager, clock_()));
   if (type.namespaced)
     SLUICE_RETURN_IF_ERROR(CheckNamespaceAccepts(path.ns, path, meta.value("name", "")));
   std::optional<absl::MutexLock> allocating;
@@ -204,7 +210,8 @@ absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json obje
 }
 
 absl::StatusOr<json> ResourceHandler::Replace(const ResourcePath& path, json object,
-                                              const json& old, int64_t mod_revision) {
+                                              const json& old, int64_t mod_revision,
+                                              const std::string& manager) {
   const ResourceType& type = *path.type;
   if (path.subresource == "status") {
     // A status write takes the status alone, as Kubernetes' status strategies.
@@ -233,6 +240,10 @@ absl::StatusOr<json> ResourceHandler::Replace(const ResourcePath& path, json obj
   }
   json& meta = Metadata(object);
   SLUICE_RETURN_IF_ERROR(Admit(path, object, &old));
+  if (!manager.empty() && path.subresource.empty())
+    SLUICE_RETURN_IF_ERROR(RecordUpdate(old, object, type.kind, manager, clock_()));
+  else if (!meta.contains("managedFields") && old.at("metadata").contains("managedFields"))
+    meta["managedFields"] = old["metadata"]["managedFields"];
   if (IsBeingDeleted(old))
     for (const json& f : ArrayAt(object, "/metadata/finalizers"))
       if (!absl::c_linear_search(ArrayAt(old, "/metadata/finalizers"), f))
@@ -267,7 +278,8 @@ absl::StatusOr<json> ResourceHandler::Replace(const ResourcePath& path, json obj
   return object;
 }
 
-absl::StatusOr<json> ResourceHandler::Update(const ResourcePath& path, json object) {
+absl::StatusOr<json> ResourceHandler::Update(const ResourcePath& path, json object,
+                                             const WriteOptions& options) {
   const ResourceType& type = *path.type;
   SLUICE_RETURN_IF_ERROR(CheckTypeMeta(type, object));
   object["kind"] = type.kind;
@@ -290,7 +302,7 @@ absl::StatusOr<json> ResourceHandler::Update(const ResourcePath& path, json obje
     return ConflictError(SubjectOf(type, path.name),
                          "the object has been modified; please apply your changes to the latest "
                          "version and try again");
-  return Replace(path, std::move(object), old, expected);
+  return Replace(path, std::move(object), old, expected, options.field_manager);
 }
 
 absl::StatusOr<json> RetryPatch(
@@ -304,8 +316,10 @@ absl::StatusOr<json> RetryPatch(
 }
 
 absl::StatusOr<json> ResourceHandler::Patch(const ResourcePath& path, absl::string_view body,
-                                            absl::string_view content_type) {
+                                            absl::string_view content_type,
+                                            const WriteOptions& options) {
   SLUICE_ASSIGN_OR_RETURN(PatchType patch_type, PatchTypeOf(content_type));
+  if (patch_type == PatchType::kApply) return Apply(path, body, options);
   return RetryPatch([&](bool* precondition) -> absl::StatusOr<json> {
     SLUICE_ASSIGN_OR_RETURN(store::KeyValue kv, GetKv(path));
     SLUICE_ASSIGN_OR_RETURN(json old, DecodeObject(*path.type, kv));
@@ -318,7 +332,59 @@ absl::StatusOr<json> ResourceHandler::Patch(const ResourcePath& path, absl::stri
       return ConflictError(SubjectOf(*path.type, path.name),
                            "the object has been modified; please apply your changes to the "
                            "latest version and try again");
-    return Replace(path, std::move(patched), old, kv.mod_revision);
+    return Replace(path, std::move(patched), old, kv.mod_revision, options.field_manager);
+  });
+}
+
+absl::StatusOr<json> ResourceHandler::Apply(const ResourcePath& path, absl::string_view body,
+                                            const WriteOptions& options) {
+  const ResourceType& type = *path.type;
+  if (!path.subresource.empty())
+    return UnsupportedMediaTypeError("application/apply-patch+yaml on a subresource");
+  if (options.field_manager.empty())
+    return BadRequestError("PATCH with an apply patch requires a non-empty fieldManager");
+  SLUICE_ASSIGN_OR_RETURN(json applied, ParseBody(body, "application/apply-patch+yaml"));
+  if (!applied.is_object()) return BadRequestError("the applied configuration is not an object");
+  if (!applied.contains("kind") || !applied.contains("apiVersion"))
+    return BadRequestError("the applied configuration must name its apiVersion and kind");
+  SLUICE_RETURN_IF_ERROR(CheckTypeMeta(type, applied));
+  json& meta = Metadata(applied);
+  if (meta.value("name", "") != path.name)
+    return BadRequestError(absl::StrCat("the name of the object (", meta.value("name", ""),
+                                        ") does not match the name on the URL (", path.name, ")"));
+  if (type.namespaced && !meta.value("namespace", "").empty() && meta["namespace"] != path.ns)
+    return BadRequestError(
+        "the namespace of the provided object does not match the namespace sent on the request");
+  return RetryPatch([&](bool* precondition) -> absl::StatusOr<json> {
+    ApplyRequest request{.manager = options.field_manager,
+                         .force = options.force,
+                         .api_version = type.ApiVersion(),
+                         .now = clock_()};
+    std::vector<ApplyConflict> conflicts;
+    SLUICE_ASSIGN_OR_RETURN(auto kv, store_->Get(type.Key(path.ns, path.name), store::kLatest));
+    if (!kv) {
+      SLUICE_ASSIGN_OR_RETURN(
+          json created, MergeApplied(json::object(), applied, type.kind, request, &conflicts));
+      return Create(path, std::move(created));
+    }
+    SLUICE_ASSIGN_OR_RETURN(json old, DecodeObject(type, *kv));
+    std::string rv = meta.value("resourceVersion", "");
+    *precondition = !rv.empty();
+    if (!rv.empty() && rv != old["metadata"]["resourceVersion"])
+      return ConflictError(SubjectOf(type, path.name),
+                           "the object has been modified; please apply your changes to the "
+                           "latest version and try again");
+    SLUICE_ASSIGN_OR_RETURN(json merged,
+                            MergeApplied(old, applied, type.kind, request, &conflicts));
+    if (!conflicts.empty()) {
+      *precondition = true;  // the same answer on every attempt
+      std::vector<StatusCause> causes;
+      for (const ApplyConflict& c : conflicts)
+        causes.push_back(
+            {"FieldManagerConflict", absl::StrCat("conflict with \"", c.manager, "\""), c.field});
+      return ApplyConflictError(SubjectOf(type, path.name), std::move(causes));
+    }
+    return Replace(path, std::move(merged), old, kv->mod_revision, "");
   });
 }
 

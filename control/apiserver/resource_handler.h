@@ -28,6 +28,13 @@ struct ResourcePath {
   std::string subresource;
 };
 
+// Who writes, for metadata.managedFields: ?fieldManager, else the
+// User-Agent's program name (as Kubernetes); ?force for server-side apply.
+struct WriteOptions {
+  std::string field_manager;
+  bool force = false;
+};
+
 struct ListParams {
   std::string label_selector;
   std::string field_selector;
@@ -49,10 +56,15 @@ class ResourceHandler {
   // A <Kind>List with metadata.resourceVersion and, when cut short,
   // metadata.continue.
   absl::StatusOr<nlohmann::json> List(const ResourcePath& path, const ListParams& params);
-  absl::StatusOr<nlohmann::json> Create(const ResourcePath& path, nlohmann::json object);
-  absl::StatusOr<nlohmann::json> Update(const ResourcePath& path, nlohmann::json object);
+  absl::StatusOr<nlohmann::json> Create(const ResourcePath& path, nlohmann::json object,
+                                        const WriteOptions& options = {});
+  absl::StatusOr<nlohmann::json> Update(const ResourcePath& path, nlohmann::json object,
+                                        const WriteOptions& options = {});
+  // An apply patch (application/apply-patch+yaml) is server-side apply:
+  // creates the object when missing; options.field_manager is required.
   absl::StatusOr<nlohmann::json> Patch(const ResourcePath& path, absl::string_view body,
-                                       absl::string_view content_type);
+                                       absl::string_view content_type,
+                                       const WriteOptions& options = {});
   absl::StatusOr<nlohmann::json> Delete(const ResourcePath& path);
   // With path.subresource "status", Update and Patch change status alone;
   // without, they keep the stored status.
@@ -79,8 +91,14 @@ class ResourceHandler {
   absl::StatusOr<nlohmann::json> ApplyScale(const ResourcePath& path, const nlohmann::json& scale,
                                             const nlohmann::json& old, int64_t mod_revision);
   // Writes `object` over the stored value at `mod_revision`.
+  // `manager` is recorded in managedFields (operation Update) unless empty,
+  // as for an apply, which records its own.
   absl::StatusOr<nlohmann::json> Replace(const ResourcePath& path, nlohmann::json object,
-                                         const nlohmann::json& old, int64_t mod_revision);
+                                         const nlohmann::json& old, int64_t mod_revision,
+                                         const std::string& manager);
+  // Server-side apply (apply.h) of `body` by options.field_manager.
+  absl::StatusOr<nlohmann::json> Apply(const ResourcePath& path, absl::string_view body,
+                                       const WriteOptions& options);
   // NotFound for a missing namespace, Forbidden for one being terminated.
   absl::Status CheckNamespaceAccepts(const std::string& ns, const ResourcePath& path,
                                      const std::string& name);

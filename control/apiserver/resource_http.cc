@@ -45,6 +45,16 @@ bool IsTrue(const std::string& v) {
   return v == "1" || v == "true";
 }
 
+// ?fieldManager, else the User-Agent's program ("kubectl/v1.30.0 (...)" is
+// "kubectl"), as Kubernetes names the manager of a write.
+WriteOptions WriteOptionsOf(const HttpRequest& request) {
+  WriteOptions options{.field_manager = request.Query("fieldManager"),
+                       .force = request.Query("force") == "true"};
+  if (options.field_manager.empty())
+    options.field_manager = request.user_agent.substr(0, request.user_agent.find('/'));
+  return options;
+}
+
 }  // namespace
 
 HttpResponse ResourceHandler::Handle(const ResourcePath& path, const HttpRequest& request) {
@@ -68,15 +78,18 @@ HttpResponse ResourceHandler::Handle(const ResourcePath& path, const HttpRequest
   if (method == "POST" && path.name.empty()) {
     auto body = ParseBody(request.body, request.content_type);
     if (!body.ok()) return StatusResponse(body.status());
-    return Render(Create(path, *std::move(body)), 201, type, request, clock_());
+    return Render(Create(path, *std::move(body), WriteOptionsOf(request)), 201, type, request,
+                  clock_());
   }
   if (method == "PUT" && !path.name.empty()) {
     auto body = ParseBody(request.body, request.content_type);
     if (!body.ok()) return StatusResponse(body.status());
-    return Render(Update(path, *std::move(body)), 200, type, request, clock_());
+    return Render(Update(path, *std::move(body), WriteOptionsOf(request)), 200, type, request,
+                  clock_());
   }
   if (method == "PATCH" && !path.name.empty())
-    return Render(Patch(path, request.body, request.content_type), 200, type, request, clock_());
+    return Render(Patch(path, request.body, request.content_type, WriteOptionsOf(request)), 200,
+                  type, request, clock_());
   if (method == "DELETE" && !path.name.empty()) {
     // DeleteOptions (propagationPolicy, gracePeriodSeconds) have nothing to
     // act on yet; a malformed body is still an error.
@@ -118,12 +131,13 @@ HttpResponse ResourceHandler::HandleSubresource(const ResourcePath& path,
   if (method == "PUT") {
     auto body = ParseBody(request.body, request.content_type);
     if (!body.ok()) return StatusResponse(body.status());
-    return Render(scale ? UpdateScale(path, *std::move(body)) : Update(path, *std::move(body)), 200,
-                  type, request, clock_());
+    return Render(scale ? UpdateScale(path, *std::move(body))
+                        : Update(path, *std::move(body), WriteOptionsOf(request)),
+                  200, type, request, clock_());
   }
   if (method == "PATCH")
     return Render(scale ? PatchScale(path, request.body, request.content_type)
-                        : Patch(path, request.body, request.content_type),
+                        : Patch(path, request.body, request.content_type, WriteOptionsOf(request)),
                   200, type, request, clock_());
   return StatusResponse(MethodNotAllowedError(
       absl::StrCat(method, " is not supported on ", type.plural, "/", path.subresource)));

@@ -69,7 +69,7 @@ absl::StatusOr<json> ResourceHandler::ApplyScale(const ResourcePath& path, const
                         {Invalid("spec.replicas", replicas, "must be greater than or equal to 0")});
   json object = old;
   object["spec"]["replicas"] = replicas;
-  SLUICE_ASSIGN_OR_RETURN(json written, Replace(MainResource(path), object, old, mod_revision));
+  SLUICE_ASSIGN_OR_RETURN(json written, Replace(MainResource(path), object, old, mod_revision, ""));
   return ToScale(written);
 }
 
