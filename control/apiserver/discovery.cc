@@ -1,6 +1,7 @@
 #include "control/apiserver/discovery.h"
 
 #include "absl/strings/str_cat.h"
+#include "control/apiserver/openapi_schemas.h"
 
 namespace sluice::apiserver {
 namespace {
@@ -160,7 +161,29 @@ std::optional<json> OpenApiV3Document(const ResourceRegistry& registry,
   return json{{"openapi", "3.0.0"},
               {"info", {{"title", "Kubernetes"}, {"version", kKubernetesGitVersion}}},
               {"paths", paths},
-              {"components", {{"schemas", json::object()}}}};
+              // Every type in every document: a group's kinds refer to
+              // meta/v1's and core/v1's, and the whole table is small.
+              {"components", {{"schemas", SchemaDefinitions("#/components/schemas/")}}}};
+}
+
+json OpenApiV2(const ResourceRegistry& registry) {
+  json paths = json::object();
+  for (const auto& [g, v] : registry.GroupVersions()) {
+    auto doc = OpenApiV3Document(registry, GroupVersionPath(g, v));
+    if (!doc) continue;
+    for (auto& [path, operations] : (*doc)["paths"].items()) {
+      for (json& op : operations)
+        for (json& param : op["parameters"]) {  // v2 has the type beside the name
+          param["type"] = param["schema"]["type"];
+          param.erase("schema");
+        }
+      paths[path] = operations;
+    }
+  }
+  return {{"swagger", "2.0"},
+          {"info", {{"title", "Kubernetes"}, {"version", kKubernetesGitVersion}}},
+          {"paths", paths},
+          {"definitions", SchemaDefinitions("#/definitions/")}};
 }
 
 }  // namespace sluice::apiserver

@@ -31,6 +31,8 @@ std::optional<nlohmann::json> ApiResourceList(const ResourceRegistry& registry,
 nlohmann::json OpenApiV3Index(const ResourceRegistry& registry);
 std::optional<nlohmann::json> OpenApiV3Document(const ResourceRegistry& registry,
                                                 const std::string& group_version_path);
+// /openapi/v2: swagger 2.0 as JSON, from the same schemas.
+nlohmann::json OpenApiV2(const ResourceRegistry& registry);
 
 }  // namespace sluice::apiserver
 

@@ -74,12 +74,24 @@ HttpRequest ToRequest(const http::request<http::string_body>& req) {
   return out;
 }
 
+std::string WarningValue(const std::string& text) {
+  std::string quoted;
+  for (char c : text) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return "299 - \"" + quoted + "\"";
+}
+
 template <typename Stream>
 bool WriteSimple(Stream& stream, unsigned version, bool keep_alive, int status,
-                 const std::string& content_type, std::string body) {
+                 const std::string& content_type, std::string body,
+                 const std::vector<std::string>& warnings = {}) {
   http::response<http::string_body> res{static_cast<http::status>(status), version};
   res.set(http::field::content_type, content_type);
   res.set(http::field::cache_control, "no-cache, private");
+  // RFC 7234 warn-code 299 with agent "-", as Kubernetes sends them.
+  for (const std::string& w : warnings) res.insert(http::field::warning, WarningValue(w));
   res.keep_alive(keep_alive);
   res.body() = std::move(body);
   res.prepare_payload();
@@ -124,7 +136,7 @@ void ServeConnection(Stream& stream, int fd, const HttpHandler& handler) {
     bool keep_alive = req.keep_alive();
     if (!res.stream) {
       if (!WriteSimple(stream, req.version(), keep_alive, res.status, res.content_type,
-                       std::move(res.body)))
+                       std::move(res.body), res.warnings))
         return;
       if (!keep_alive) return;
       continue;

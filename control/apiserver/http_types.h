@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -44,6 +45,7 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::string> warnings;  // sent as `Warning: 299 - "..."` headers
   // Set for a streaming response: the server sends the headers with chunked
   // transfer encoding and then calls it; `body` is unused.
   std::function<void(ChunkWriter&)> stream;

@@ -1,8 +1,10 @@
 // ResourceHandler::Handle: from HTTP to the verbs and back, with Tables for
 // `kubectl get` and Status bodies for errors.
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "control/apiserver/api_error.h"
+#include "control/apiserver/field_validation.h"
 #include "control/apiserver/json_yaml.h"
 #include "control/apiserver/resource_handler.h"
 #include "control/apiserver/table.h"
@@ -41,6 +43,39 @@ HttpResponse Render(absl::StatusOr<json> result, int success_code, const Resourc
   return {.status = success_code, .body = result->dump()};
 }
 
+// Unknown fields by ?fieldValidation= (field_validation.h): dropped from
+// `body`, an error in Strict, `warnings` in Warn.
+absl::Status CheckBodyFields(const ResourceType& type, const HttpRequest& request, json& body,
+                             bool patch, std::vector<std::string>& warnings) {
+  auto mode = ParseFieldValidation(request.Query("fieldValidation"));
+  if (!mode.ok()) return mode.status();
+  const SchemaType* schema = FindKindSchema(type.group, type.version, type.kind);
+  if (schema == nullptr) return absl::OkStatus();
+  auto texts = CheckFields(*schema, body, *mode, patch);
+  if (!texts.ok()) return texts.status();
+  warnings = *std::move(texts);
+  return absl::OkStatus();
+}
+
+// A merge or strategic merge patch is checked like an object; JSON patches
+// and apply configurations pass as they are.
+absl::StatusOr<std::string> CheckPatchFields(const ResourceType& type, const HttpRequest& request,
+                                             std::vector<std::string>& warnings) {
+  if (!absl::StartsWith(request.content_type, "application/merge-patch+json") &&
+      !absl::StartsWith(request.content_type, "application/strategic-merge-patch+json"))
+    return request.body;
+  json patch = json::parse(request.body, nullptr, false);
+  if (!patch.is_object()) return request.body;  // the patch code words the error
+  absl::Status checked = CheckBodyFields(type, request, patch, true, warnings);
+  if (!checked.ok()) return checked;
+  return patch.dump();
+}
+
+HttpResponse WithWarnings(HttpResponse response, std::vector<std::string> warnings) {
+  response.warnings = std::move(warnings);
+  return response;
+}
+
 bool IsTrue(const std::string& v) {
   return v == "1" || v == "true";
 }
@@ -75,21 +110,32 @@ HttpResponse ResourceHandler::Handle(const ResourcePath& path, const HttpRequest
       return StatusResponse(BadRequestError(absl::StrCat("invalid limit \"", limit, "\"")));
     return Render(List(path, params), 200, type, request, clock_());
   }
+  std::vector<std::string> warnings;
   if (method == "POST" && path.name.empty()) {
     auto body = ParseBody(request.body, request.content_type);
     if (!body.ok()) return StatusResponse(body.status());
-    return Render(Create(path, *std::move(body), WriteOptionsOf(request)), 201, type, request,
-                  clock_());
+    absl::Status checked = CheckBodyFields(type, request, *body, false, warnings);
+    if (!checked.ok()) return StatusResponse(checked);
+    return WithWarnings(Render(Create(path, *std::move(body), WriteOptionsOf(request)), 201, type,
+                               request, clock_()),
+                        std::move(warnings));
   }
   if (method == "PUT" && !path.name.empty()) {
     auto body = ParseBody(request.body, request.content_type);
     if (!body.ok()) return StatusResponse(body.status());
-    return Render(Update(path, *std::move(body), WriteOptionsOf(request)), 200, type, request,
-                  clock_());
+    absl::Status checked = CheckBodyFields(type, request, *body, false, warnings);
+    if (!checked.ok()) return StatusResponse(checked);
+    return WithWarnings(Render(Update(path, *std::move(body), WriteOptionsOf(request)), 200, type,
+                               request, clock_()),
+                        std::move(warnings));
   }
-  if (method == "PATCH" && !path.name.empty())
-    return Render(Patch(path, request.body, request.content_type, WriteOptionsOf(request)), 200,
-                  type, request, clock_());
+  if (method == "PATCH" && !path.name.empty()) {
+    auto patch = CheckPatchFields(type, request, warnings);
+    if (!patch.ok()) return StatusResponse(patch.status());
+    return WithWarnings(Render(Patch(path, *patch, request.content_type, WriteOptionsOf(request)),
+                               200, type, request, clock_()),
+                        std::move(warnings));
+  }
   if (method == "DELETE" && !path.name.empty()) {
     // DeleteOptions (propagationPolicy, gracePeriodSeconds) have nothing to
     // act on yet; a malformed body is still an error.

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -62,6 +63,12 @@ HttpResponse Router::Handle(const HttpRequest& request) {
     auto doc = OpenApiV3Document(*registry_, gv_path);
     return doc ? Json(*doc) : PathNotFound();
   }
+  // JSON only: a client asking for the protobuf form alone finds nothing,
+  // as before, and takes the v3 documents.
+  if (parts.size() == 2 && parts[0] == "openapi" && parts[1] == "v2" && read &&
+      (request.accept.empty() || absl::StrContains(request.accept, "json") ||
+       absl::StrContains(request.accept, "*/*")))
+    return Json(OpenApiV2(*registry_));
   return PathNotFound();
 }
 
