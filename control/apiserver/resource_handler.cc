@@ -59,6 +59,19 @@ absl::Status CheckTypeMeta(const ResourceType& type, const json& object) {
   return absl::OkStatus();
 }
 
+// A body sent to an object's URL must name that object (or leave the
+// namespace out).
+absl::Status CheckNameAndNamespace(const ResourceType& type, const ResourcePath& path,
+                                   const json& meta) {
+  if (meta.value("name", "") != path.name)
+    return BadRequestError(absl::StrCat("the name of the object (", meta.value("name", ""),
+                                        ") does not match the name on the URL (", path.name, ")"));
+  if (type.namespaced && !meta.value("namespace", "").empty() && meta["namespace"] != path.ns)
+    return BadRequestError(
+        "the namespace of the provided object does not match the namespace sent on the request");
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string EncodeObject(json object) {
@@ -285,12 +298,7 @@ absl::StatusOr<json> ResourceHandler::Update(const ResourcePath& path, json obje
   object["kind"] = type.kind;
   object["apiVersion"] = type.ApiVersion();
   json& meta = Metadata(object);
-  if (meta.value("name", "") != path.name)
-    return BadRequestError(absl::StrCat("the name of the object (", meta.value("name", ""),
-                                        ") does not match the name on the URL (", path.name, ")"));
-  if (type.namespaced && !meta.value("namespace", "").empty() && meta["namespace"] != path.ns)
-    return BadRequestError(
-        "the namespace of the provided object does not match the namespace sent on the request");
+  SLUICE_RETURN_IF_ERROR(CheckNameAndNamespace(type, path, meta));
   SLUICE_ASSIGN_OR_RETURN(store::KeyValue kv, GetKv(path));
   SLUICE_ASSIGN_OR_RETURN(json old, DecodeObject(type, kv));
   int64_t expected = kv.mod_revision;
@@ -349,12 +357,7 @@ absl::StatusOr<json> ResourceHandler::Apply(const ResourcePath& path, absl::stri
     return BadRequestError("the applied configuration must name its apiVersion and kind");
   SLUICE_RETURN_IF_ERROR(CheckTypeMeta(type, applied));
   json& meta = Metadata(applied);
-  if (meta.value("name", "") != path.name)
-    return BadRequestError(absl::StrCat("the name of the object (", meta.value("name", ""),
-                                        ") does not match the name on the URL (", path.name, ")"));
-  if (type.namespaced && !meta.value("namespace", "").empty() && meta["namespace"] != path.ns)
-    return BadRequestError(
-        "the namespace of the provided object does not match the namespace sent on the request");
+  SLUICE_RETURN_IF_ERROR(CheckNameAndNamespace(type, path, meta));
   return RetryPatch([&](bool* precondition) -> absl::StatusOr<json> {
     ApplyRequest request{.manager = options.field_manager,
                          .force = options.force,
