@@ -38,7 +38,7 @@ TEST_F(KubectlCreateTest, CreateSendsProtobufAndTheServerReadsIt) {
   Delete("configmap wire-check");
 }
 
-TEST_F(KubectlCreateTest, NamespaceConfigMapSecretAndServiceAccount) {
+TEST_F(KubectlCreateTest, NamespaceConfigMapSecretsAndServiceAccount) {
   Result ns = Kubectl("create namespace team");
   ASSERT_EQ(ns.code, 0) << ns.output;
   EXPECT_THAT(ns.output, HasSubstr("namespace/team created"));
@@ -65,6 +65,15 @@ TEST_F(KubectlCreateTest, NamespaceConfigMapSecretAndServiceAccount) {
   json pull = GetJson("secret pull -n team");
   EXPECT_EQ(pull["type"], "kubernetes.io/dockerconfigjson");
   EXPECT_TRUE(pull["data"].contains(".dockerconfigjson")) << pull.dump();
+
+  // The server's own certificate and key will do as a TLS pair.
+  Result tls = Kubectl("create secret tls serving -n team --cert=" + *dir_ +
+                       "/data/tls/apiserver.crt --key=" + *dir_ + "/data/tls/apiserver.key");
+  ASSERT_EQ(tls.code, 0) << tls.output;
+  json serving = GetJson("secret serving -n team");
+  EXPECT_EQ(serving["type"], "kubernetes.io/tls");
+  EXPECT_TRUE(serving["data"].contains("tls.crt") && serving["data"].contains("tls.key"))
+      << serving.dump();
 
   Result sa = Kubectl("create serviceaccount builder -n team");
   ASSERT_EQ(sa.code, 0) << sa.output;

@@ -235,10 +235,12 @@ absl::StatusOr<json> ProtoMessageToJson(absl::string_view bytes, const ProtoMess
 absl::StatusOr<json> ProtoObjectToJson(absl::string_view body) {
   auto envelope = ParseKubernetesProto(body);
   if (!envelope.ok()) return BadRequestError(envelope.status().message());
+  // The error below quotes them; a Status body must be UTF-8.
   const ProtoMessageSpec* message = FindProtoKind(envelope->api_version, envelope->kind);
   if (message == nullptr)
-    return BadRequestError(absl::StrCat("this server does not read ", envelope->api_version, " ",
-                                        envelope->kind, " in protobuf; send the object as JSON"));
+    return BadRequestError(
+        absl::StrCat("this server does not read ", absl::CHexEscape(envelope->api_version), " ",
+                     absl::CHexEscape(envelope->kind), " in protobuf; send the object as JSON"));
   SLUICE_ASSIGN_OR_RETURN(json object, ProtoMessageToJson(envelope->raw, *message));
   object["apiVersion"] = envelope->api_version;
   object["kind"] = envelope->kind;

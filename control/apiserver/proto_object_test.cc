@@ -101,7 +101,9 @@ TEST(ProtoObject, ServicePortTargetPortIsIntOrString) {
   EXPECT_FALSE(svc.contains("status"));
 }
 
-TEST(ProtoObject, DeploymentTemplateContainersAndResources) {
+// A Deployment as `kubectl create deployment` sends it, with env, resources
+// and a rolling update of its own.
+std::string WebDeployment() {
   std::string resources = Entry(1, "cpu", Len(1, "500m")) + Entry(2, "memory", Len(1, "64Mi"));
   std::string env_from_secret =
       Len(1, "TOKEN") + Len(2, "") + Len(3, Len(4, Len(1, Len(1, "creds")) + Len(2, "token")));
@@ -118,7 +120,11 @@ TEST(ProtoObject, DeploymentTemplateContainersAndResources) {
                      Int(5, 0);
   // DeploymentStatus as kubectl writes it: every count 0.
   std::string status = Int(1, 0) + Int(2, 0) + Int(3, 0) + Int(4, 0) + Int(5, 0);
-  json d = Decode(Envelope("apps/v1", "Deployment", Meta("web") + Len(2, spec) + Len(3, status)));
+  return Envelope("apps/v1", "Deployment", Meta("web") + Len(2, spec) + Len(3, status));
+}
+
+TEST(ProtoObject, DeploymentTemplateContainersAndResources) {
+  json d = Decode(WebDeployment());
   EXPECT_EQ(d["spec"], json::parse(R"({
     "replicas": 2,
     "selector": {"matchLabels": {"app":"web"}},
@@ -170,7 +176,27 @@ TEST(ProtoObject, MalformedBodiesAreBadRequests) {
                                  "UTF-8"));
   EXPECT_EQ(ErrorCode(Envelope("batch/v1", "Job", Meta("j")), &message), 400);
   EXPECT_THAT(message, HasSubstr("does not read batch/v1 Job in protobuf"));
+  EXPECT_EQ(ErrorCode(Envelope("v1", "Job\xff", Meta("j")), &message), 400);
+  EXPECT_THAT(message, HasSubstr("does not read v1 Job\\xff in protobuf"));
   EXPECT_EQ(ErrorCode(std::string("k8s\0", 4) + "\xff\xff\xff", &message), 400);
+}
+
+TEST(ProtoObject, EveryTruncationOrDamagedByteIsOkOrBadRequestNeverACrash) {
+  const std::string body = WebDeployment();
+  auto ok_or_bad_request = [](const std::string& damaged) {
+    auto decoded = ProtoObjectToJson(damaged);
+    if (decoded.ok()) return !decoded->dump().empty();  // dump throws on bad UTF-8
+    return HttpCode(decoded.status()) == 400;
+  };
+  for (size_t n = 0; n < body.size(); ++n)
+    EXPECT_TRUE(ok_or_bad_request(body.substr(0, n))) << "truncated to " << n;
+  for (size_t i = 0; i < body.size(); ++i) {
+    for (char byte : {'\x00', '\x7f', '\x80', '\xff'}) {
+      std::string damaged = body;
+      damaged[i] = byte;
+      EXPECT_TRUE(ok_or_bad_request(damaged)) << "byte " << i << " set to " << int(byte);
+    }
+  }
 }
 
 TEST(ProtoObject, DeeplyNestedUnknownFieldsAreRefusedNotRecursedForever) {
