@@ -141,6 +141,18 @@ TEST(ProtoObject, DeploymentTemplateContainersAndResources) {
   EXPECT_FALSE(d.contains("status"));
 }
 
+TEST(ProtoObject, ReplicaSetAndPodShareThePodSpec) {
+  std::string pod_spec = Len(2, Len(1, "c") + Len(2, "busybox")) + Len(3, "Never") +
+                         Len(22, Len(1, "k") + Len(2, "Exists") + Int(5, 0));
+  json rs = Decode(
+      Envelope("apps/v1", "ReplicaSet", Meta("rs") + Len(2, Int(1, 3) + Len(3, Len(2, pod_spec)))));
+  EXPECT_EQ(rs["spec"], json::parse(R"({"replicas": 3, "template": {"spec": {
+    "containers": [{"name":"c","image":"busybox"}], "restartPolicy": "Never",
+    "tolerations": [{"key":"k","operator":"Exists","tolerationSeconds":0}]}}})"));
+  json pod = Decode(Envelope("v1", "Pod", Meta("p") + Len(2, pod_spec)));
+  EXPECT_EQ(pod["spec"], rs["spec"]["template"]["spec"]);
+}
+
 TEST(ProtoObject, SecretDataIsBase64AndTimesAreRfc3339) {
   std::string meta = Meta("creds", Len(9, Int(1, 1700000000)));
   json s = Decode(
