@@ -50,7 +50,7 @@ ProtoFieldSpec Inline(uint32_t n, const char* message) {
   return f;
 }
 
-// Field numbers from k8s.io/api/{core,apps}/v1/generated.proto and
+// Field numbers from k8s.io/api/{core,apps,coordination}/v1/generated.proto and
 // k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto; pointers as the Go
 // types declare them. Fields left out (status, security contexts, affinity,
 // most volume sources) are refused when they hold anything (proto_object.cc).
@@ -117,6 +117,26 @@ std::vector<ProtoMessageSpec> MakeMessages() {
       {"SessionAffinityConfig", {Message(1, "clientIP", "ClientIPConfig")}},
       {"ClientIPConfig", {Pointer(Int32(1, "timeoutSeconds"))}},
       {"Pod", {Message(1, "metadata", "ObjectMeta"), Message(2, "spec", "PodSpec")}},
+      {"Endpoints",
+       {Message(1, "metadata", "ObjectMeta"), Messages(2, "subsets", "EndpointSubset")}},
+      {"EndpointSubset",
+       {Messages(1, "addresses", "EndpointAddress"),
+        Messages(2, "notReadyAddresses", "EndpointAddress"), Messages(3, "ports", "EndpointPort")}},
+      {"EndpointAddress",
+       {String(1, "ip"), Message(2, "targetRef", "ObjectReference"), String(3, "hostname"),
+        String(4, "nodeName")}},
+      {"EndpointPort",
+       {String(1, "name"), Int32(2, "port"), String(3, "protocol"), String(4, "appProtocol")}},
+      {"Event",
+       {Message(1, "metadata", "ObjectMeta"), Message(2, "involvedObject", "ObjectReference"),
+        String(3, "reason"), String(4, "message"), Message(5, "source", "EventSource"),
+        Field(6, "firstTimestamp", T::kTime), Field(7, "lastTimestamp", T::kTime),
+        Int32(8, "count"), String(9, "type"), Field(10, "eventTime", T::kMicroTime),
+        Message(11, "series", "EventSeries"), String(12, "action"),
+        Message(13, "related", "ObjectReference"), String(14, "reportingComponent"),
+        String(15, "reportingInstance")}},
+      {"EventSource", {String(1, "component"), String(2, "host")}},
+      {"EventSeries", {Int32(1, "count"), Field(2, "lastObservedTime", T::kMicroTime)}},
 
       // core/v1 Pod templates
       {"PodTemplateSpec", {Message(1, "metadata", "ObjectMeta"), Message(2, "spec", "PodSpec")}},
@@ -244,6 +264,14 @@ std::vector<ProtoMessageSpec> MakeMessages() {
       {"ReplicaSetSpec",
        {Pointer(Int32(1, "replicas")), Message(2, "selector", "LabelSelector"),
         Message(3, "template", "PodTemplateSpec"), Int32(4, "minReadySeconds")}},
+
+      // coordination.k8s.io/v1
+      {"Lease", {Message(1, "metadata", "ObjectMeta"), Message(2, "spec", "LeaseSpec")}},
+      {"LeaseSpec",
+       {Pointer(String(1, "holderIdentity")), Pointer(Int32(2, "leaseDurationSeconds")),
+        Field(3, "acquireTime", T::kMicroTime), Field(4, "renewTime", T::kMicroTime),
+        Pointer(Int32(5, "leaseTransitions")), String(6, "strategy"),
+        String(7, "preferredHolder")}},
   };
 }
 
@@ -266,9 +294,17 @@ const ProtoMessageSpec* FindProtoMessage(absl::string_view name) {
 
 const ProtoMessageSpec* FindProtoKind(absl::string_view api_version, absl::string_view kind) {
   static constexpr std::pair<const char*, const char*> kKinds[] = {
-      {"v1", "Namespace"},       {"v1", "ConfigMap"},       {"v1", "Secret"},
-      {"v1", "Service"},         {"v1", "ServiceAccount"},  {"v1", "Pod"},
-      {"apps/v1", "Deployment"}, {"apps/v1", "ReplicaSet"},
+      {"v1", "Namespace"},
+      {"v1", "ConfigMap"},
+      {"v1", "Secret"},
+      {"v1", "Service"},
+      {"v1", "ServiceAccount"},
+      {"v1", "Pod"},
+      {"apps/v1", "Deployment"},
+      {"apps/v1", "ReplicaSet"},
+      {"v1", "Endpoints"},
+      {"v1", "Event"},
+      {"coordination.k8s.io/v1", "Lease"},
   };
   for (const auto& [version, name] : kKinds)
     if (api_version == version && kind == name) return FindProtoMessage(kind);

@@ -1,6 +1,7 @@
 // The messages of k8s.io/api's generated.proto that kubectl's typed clients
 // send (`kubectl create namespace|configmap|secret|serviceaccount|service|
-// deployment`), described by field number: what proto_object.h needs to turn
+// deployment`; Events, Endpoints and Leases from client-go's recorders,
+// controllers and leader election), described by field number: what proto_object.h needs to turn
 // them into the JSON objects the handlers take.
 #ifndef SLUICE_CONTROL_APISERVER_PROTO_MESSAGES_H_
 #define SLUICE_CONTROL_APISERVER_PROTO_MESSAGES_H_
@@ -26,6 +27,7 @@ enum class ProtoType : uint8_t {
   kIntOrString,  // intstr.IntOrString{type = 1, intVal = 2, strVal = 3}
   kQuantity,     // resource.Quantity{string = 1}
   kTime,         // metav1.Time{seconds = 1, nanos = 2}; empty when zero
+  kMicroTime,    // metav1.MicroTime: the same, with microseconds in JSON
 };
 
 struct ProtoFieldSpec {

@@ -163,14 +163,24 @@ absl::StatusOr<std::optional<json>> Value(const ProtoField& f, const ProtoFieldS
       SLUICE_ASSIGN_OR_RETURN(std::string s, Utf8(quantity, path));
       return json(s);
     }
-    case T::kTime: {
+    case T::kTime:
+    case T::kMicroTime: {
       if (f.bytes.empty()) return std::nullopt;  // the zero time is written empty
       auto fields = ParseProtoFields(f.bytes);
       if (!fields.ok()) return Malformed(path, fields.status().message());
-      int64_t seconds = 0;
-      for (const ProtoField& g : *fields)
+      int64_t seconds = 0, nanos = 0;
+      for (const ProtoField& g : *fields) {
         if (g.number == 1) seconds = static_cast<int64_t>(g.varint);
-      return json(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(seconds),
+        if (g.number == 2) nanos = static_cast<int32_t>(g.varint);
+      }
+      // RFC 3339 as Kubernetes writes them: Time in seconds (its nanos are
+      // ignored, as Kubernetes ignores them), MicroTime in microseconds.
+      if (spec.type == T::kTime)
+        return json(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(seconds),
+                                     absl::UTCTimeZone()));
+      if (nanos < 0 || nanos > 999999999) return Malformed(path, "nanos out of range");
+      return json(absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ",
+                                   absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos),
                                    absl::UTCTimeZone()));
     }
     default:  // maps and inline messages are handled by DecodeInto

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "control/apiserver/api_error.h"
+#include "control/apiserver/apiserver_test_util.h"
 #include "control/apiserver/json_yaml.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -162,6 +163,57 @@ TEST(ProtoObject, SecretDataIsBase64AndTimesAreRfc3339) {
   EXPECT_EQ(s["stringData"], json::parse(R"({"plain":"text"})"));
   EXPECT_EQ(s["type"], "Opaque");
   EXPECT_EQ(s["metadata"]["deletionTimestamp"], "2023-11-14T22:13:20Z");
+}
+
+// A Lease as client-go's leader election writes it.
+std::string LeaderLease(uint64_t transitions) {
+  std::string spec = Len(1, "sched-1") + Int(2, 15) +
+                     Len(4, Int(1, 1700000000) + Int(2, 123456789)) + Int(5, transitions);
+  return Envelope("coordination.k8s.io/v1", "Lease", Meta("sched") + Len(2, spec));
+}
+
+TEST(ProtoObject, LeaseTimesAreMicroTimesAndPointerZerosStay) {
+  json lease = Decode(LeaderLease(0));
+  EXPECT_EQ(lease["spec"], json::parse(R"({"holderIdentity":"sched-1","leaseDurationSeconds":15,
+    "renewTime":"2023-11-14T22:13:20.123456Z","leaseTransitions":0})"));
+}
+
+TEST(ProtoObject, EventsAndEndpoints) {
+  std::string ref = Len(1, "Pod") + Len(2, "default") + Len(3, "web-1");
+  json event =
+      Decode(Envelope("v1", "Event",
+                      Meta("web-1.1") + Len(2, ref) + Len(3, "Scheduled") + Len(4, "assigned") +
+                          Len(5, Len(1, "scheduler") + Len(2, "")) + Len(6, Int(1, 1700000000)) +
+                          Len(7, "") + Int(8, 1) + Len(9, "Normal") + Len(10, "")));
+  EXPECT_EQ(event["involvedObject"],
+            json::parse(R"({"kind":"Pod","namespace":"default","name":"web-1"})"));
+  EXPECT_EQ(event["source"], json::parse(R"({"component":"scheduler"})"));
+  EXPECT_EQ(event["firstTimestamp"], "2023-11-14T22:13:20Z");
+  EXPECT_FALSE(event.contains("lastTimestamp"));
+  EXPECT_FALSE(event.contains("eventTime"));
+  EXPECT_EQ(event["count"], 1);
+
+  std::string address = Len(1, "10.1.0.5") + Len(2, ref) + Len(3, "") + Len(4, "n1");
+  json endpoints = Decode(Envelope(
+      "v1", "Endpoints",
+      Meta("web") +
+          Len(2, Len(1, address) + Len(3, Len(1, "http") + Int(2, 8080) + Len(3, "TCP")))));
+  EXPECT_EQ(endpoints["subsets"], json::parse(R"([{
+    "addresses": [{"ip":"10.1.0.5","nodeName":"n1",
+                   "targetRef":{"kind":"Pod","namespace":"default","name":"web-1"}}],
+    "ports": [{"name":"http","port":8080,"protocol":"TCP"}]}])"));
+}
+
+TEST_F(ApiServerTest, ProtobufBodiesCreateAndUpdateThroughTheRouter) {
+  const std::string leases = "/apis/coordination.k8s.io/v1/namespaces/default/leases";
+  const char* kProtobuf = "application/vnd.kubernetes.protobuf";
+  Reply created = Call("POST", leases, LeaderLease(0), kProtobuf);
+  ASSERT_EQ(created.status, 201) << created.raw;
+  EXPECT_EQ(created.body["spec"]["renewTime"], "2023-11-14T22:13:20.123456Z");
+  EXPECT_FALSE(created.body["metadata"]["uid"].get<std::string>().empty());
+  Reply updated = Call("PUT", leases + "/sched", LeaderLease(1), kProtobuf);
+  ASSERT_EQ(updated.status, 200) << updated.raw;
+  EXPECT_EQ(Get(leases + "/sched").body["spec"]["leaseTransitions"], 1);
 }
 
 TEST(ProtoObject, FieldTheServerDoesNotKnowIsRefusedWithItsPath) {
