@@ -15,14 +15,13 @@ namespace sluice::apiserver {
 
 enum class ProtoType : uint8_t {
   kString,
-  kBytes,  // base64 in JSON
   kInt32,
   kInt64,
   kBool,
   kMessage,  // ProtoFieldSpec::message names it
   kInline,   // a Go embedded struct: its fields join the enclosing object's
   kStringMap,
-  kBytesMap,
+  kBytesMap,  // values in base64, as JSON has bytes
   kQuantityMap,
   kIntOrString,  // intstr.IntOrString{type = 1, intVal = 2, strVal = 3}
   kQuantity,     // resource.Quantity{string = 1}

@@ -135,8 +135,6 @@ absl::StatusOr<std::optional<json>> Value(const ProtoField& f, const ProtoFieldS
       SLUICE_ASSIGN_OR_RETURN(std::string s, Utf8(f.bytes, path));
       return json(s);
     }
-    case T::kBytes:
-      return json(absl::Base64Escape(f.bytes));
     case T::kInt32:
     case T::kInt64: {
       auto value = static_cast<int64_t>(f.varint);
