@@ -325,9 +325,9 @@ absl::StatusOr<json> RetryPatch(
 
 absl::StatusOr<json> ResourceHandler::Patch(const ResourcePath& path, absl::string_view body,
                                             absl::string_view content_type,
-                                            const WriteOptions& options) {
+                                            const WriteOptions& options, bool* created) {
   SLUICE_ASSIGN_OR_RETURN(PatchType patch_type, PatchTypeOf(content_type));
-  if (patch_type == PatchType::kApply) return Apply(path, body, options);
+  if (patch_type == PatchType::kApply) return Apply(path, body, options, created);
   return RetryPatch([&](bool* precondition) -> absl::StatusOr<json> {
     SLUICE_ASSIGN_OR_RETURN(store::KeyValue kv, GetKv(path));
     SLUICE_ASSIGN_OR_RETURN(json old, DecodeObject(*path.type, kv));
@@ -345,7 +345,7 @@ absl::StatusOr<json> ResourceHandler::Patch(const ResourcePath& path, absl::stri
 }
 
 absl::StatusOr<json> ResourceHandler::Apply(const ResourcePath& path, absl::string_view body,
-                                            const WriteOptions& options) {
+                                            const WriteOptions& options, bool* created) {
   const ResourceType& type = *path.type;
   if (!path.subresource.empty())
     return UnsupportedMediaTypeError("application/apply-patch+yaml on a subresource");
@@ -367,8 +367,10 @@ absl::StatusOr<json> ResourceHandler::Apply(const ResourcePath& path, absl::stri
     SLUICE_ASSIGN_OR_RETURN(auto kv, store_->Get(type.Key(path.ns, path.name), store::kLatest));
     if (!kv) {
       SLUICE_ASSIGN_OR_RETURN(
-          json created, MergeApplied(json::object(), applied, type.kind, request, &conflicts));
-      return Create(path, std::move(created));
+          json object, MergeApplied(json::object(), applied, type.kind, request, &conflicts));
+      absl::StatusOr<json> made = Create(path, std::move(object));
+      if (made.ok() && created != nullptr) *created = true;
+      return made;
     }
     SLUICE_ASSIGN_OR_RETURN(json old, DecodeObject(type, *kv));
     std::string rv = meta.value("resourceVersion", "");
