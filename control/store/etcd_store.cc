@@ -305,6 +305,67 @@ absl::StatusOr<WriteResult> EtcdStore::Delete(absl::string_view key,
                      .revision = response.header().revision()};
 }
 
+absl::StatusOr<TxnResult> EtcdStore::Txn(const std::vector<TxnOp>& ops) {
+  SLUICE_RETURN_IF_ERROR(ValidateTxn(ops));
+  TxnRequest request;
+  for (const TxnOp& op : ops) {
+    std::string key = keyspace_.Key(op.key);
+    if (op.kind == TxnOp::Kind::kDelete && op.expected_mod_revision == kUnconditional) {
+      // It must exist: a version above 0.
+      Compare& exists = *request.add_compare();
+      exists.set_result(Compare::GREATER);
+      exists.set_target(Compare::VERSION);
+      exists.set_key(key);
+      exists.set_version(0);
+    } else {
+      *request.add_compare() =
+          ModRevisionIs(key, op.kind == TxnOp::Kind::kCreate ? 0 : op.expected_mod_revision);
+    }
+    if (op.kind == TxnOp::Kind::kDelete) {
+      etcdserverpb::DeleteRangeRequest& del =
+          *request.add_success()->mutable_request_delete_range();
+      del.set_key(key);
+      del.set_prev_kv(true);
+    } else {
+      etcdserverpb::PutRequest& put = *request.add_success()->mutable_request_put();
+      put.set_key(key);
+      put.set_value(op.value);
+      put.set_prev_kv(true);
+    }
+    request.add_failure()->mutable_request_range()->set_key(std::move(key));
+  }
+  SLUICE_ASSIGN_OR_RETURN(TxnResponse response, Txn(request));
+  const int64_t revision = response.header().revision();
+  TxnResult result{.succeeded = response.succeeded(), .revision = revision};
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const TxnOp& op = ops[i];
+    const etcdserverpb::ResponseOp& one = response.responses(static_cast<int>(i));
+    if (!response.succeeded()) {
+      std::optional<KeyValue> current = FirstKv(keyspace_, one.response_range().kvs());
+      bool holds = TxnConditionHolds(op, current);
+      result.results.push_back(
+          WriteResult{.succeeded = holds, .kv = std::move(current), .revision = revision});
+    } else if (op.kind == TxnOp::Kind::kDelete) {
+      result.results.push_back(
+          WriteResult{.succeeded = true,
+                      .kv = FirstKv(keyspace_, one.response_delete_range().prev_kvs()),
+                      .revision = revision});
+    } else {
+      const mvccpb::KeyValue& prev = one.response_put().prev_kv();
+      bool created = op.kind == TxnOp::Kind::kCreate;
+      result.results.push_back(
+          WriteResult{.succeeded = true,
+                      .kv = KeyValue{.key = op.key,
+                                     .value = op.value,
+                                     .create_revision = created ? revision : prev.create_revision(),
+                                     .mod_revision = revision,
+                                     .version = created ? 1 : prev.version() + 1},
+                      .revision = revision});
+    }
+  }
+  return result;
+}
+
 absl::StatusOr<int64_t> EtcdStore::CurrentRevision() {
   // Any read carries the revision in its header; counting one key is cheap.
   RangeRequest request;
