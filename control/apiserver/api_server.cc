@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "control/apiserver/files.h"
 #include "control/apiserver/kubernetes_service.h"
+#include "control/controllers/allocators/allocation_store.h"
 #include "control/status_macros.h"
 #include "control/store/store_open.h"
 
@@ -144,7 +145,12 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptio
   if (!store.ok())
     return absl::Status(store.status().code(),
                         absl::StrCat("opening the store: ", store.status().message()));
-  server->store_ = *std::move(store);
+  // Services write their ClusterIPs and node ports as keys of their own, so
+  // that servers sharing an etcd never allocate one twice.
+  server->store_ = std::make_unique<controllers::AllocationRecordingStore>(*std::move(store));
+  if (auto repaired = controllers::RepairAllocations(*server->store_); !repaired.ok())
+    return absl::Status(repaired.status().code(),
+                        absl::StrCat("repairing the allocations: ", repaired.status().message()));
   server->registry_ = DefaultRegistry();
   if (auto s = UseServiceNetwork(server->registry_, options.service_network); !s.ok()) return s;
   server->router_ = std::make_unique<Router>(server->store_.get(), &server->registry_);

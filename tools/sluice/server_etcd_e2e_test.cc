@@ -7,10 +7,14 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "control/apiserver/kubectl_test_util.h"
 #include "control/store/etcd_test_server.h"
 #include "gmock/gmock.h"
@@ -120,6 +124,67 @@ TEST_F(ServersOnOneEtcdTest, WhatOneServerWritesTheOtherListsAndWatches) {
   Result missing = Kubectl("b", "get service web -n shop");
   EXPECT_NE(missing.code, 0);
   EXPECT_THAT(missing.output, testing::HasSubstr("NotFound"));
+}
+
+// `count` NodePort Services named PREFIX-i, labelled race=1.
+std::string NodePortServices(const std::string& prefix, int count) {
+  std::string yaml;
+  for (int i = 0; i < count; ++i)
+    yaml += absl::StrCat("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: ", prefix, "-", i,
+                         "\n  labels: {race: \"1\"}\nspec:\n  type: NodePort\n",
+                         "  ports:\n  - port: 80\n");
+  return yaml;
+}
+
+TEST_F(ServersOnOneEtcdTest, ServicesCreatedAtOnceThroughBothServersNeverShareAnIpOrPort) {
+  // Four kubectls, two per server, each creating its Services one by one:
+  // both servers allocate from the same view of the store at the same time.
+  constexpr int kPerClient = 25;
+  std::vector<pid_t> clients;
+  for (int c = 0; c < 4; ++c) {
+    std::string file = absl::StrCat(dir_, "/race", c, ".yaml");
+    apiserver::WriteFile(file, NodePortServices(absl::StrCat("race", c), kPerClient));
+    clients.push_back(Spawn(absl::StrCat("exec ", At(c % 2 == 0 ? "a" : "b"), "create -f ", file),
+                            absl::StrCat(dir_, "/race", c, ".out")));
+  }
+  for (int c = 0; c < 4; ++c)
+    ASSERT_EQ(Reap(clients[c], 90), 0) << ReadFile(absl::StrCat(dir_, "/race", c, ".out"));
+  Result got = Kubectl(
+      "b",
+      "get services -l race=1 -o "
+      "jsonpath='{range .items[*]}{.spec.clusterIP} {.spec.ports[0].nodePort}{\"\\n\"}{end}'");
+  ASSERT_EQ(got.code, 0) << got.output;
+  std::set<std::string> ips, ports;
+  int services = 0;
+  for (absl::string_view line : absl::StrSplit(got.output, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> fields = absl::StrSplit(line, ' ');
+    ASSERT_EQ(fields.size(), 2u) << line;
+    ++services;
+    EXPECT_TRUE(ips.insert(fields[0]).second) << "clusterIP " << fields[0] << " given twice";
+    EXPECT_TRUE(ports.insert(fields[1]).second) << "nodePort " << fields[1] << " given twice";
+  }
+  EXPECT_EQ(services, 4 * kPerClient);
+}
+
+TEST_F(ServersOnOneEtcdTest, ANodePortAskedOfBothServersAtOnceGoesToOneTheOtherGets422) {
+  for (int round = 0; round < 5; ++round) {
+    int port = 30100 + round;
+    std::vector<pid_t> clients;
+    for (const char* server : {"a", "b"}) {
+      std::string file = absl::StrCat(dir_, "/ask-", server, ".yaml");
+      apiserver::WriteFile(
+          file, absl::StrCat("apiVersion: v1\nkind: Service\nmetadata:\n  name: ask-", server, "-",
+                             round, "\nspec:\n  type: NodePort\n  ports:\n  - port: 80\n",
+                             "    nodePort: ", port, "\n"));
+      clients.push_back(Spawn(absl::StrCat("exec ", At(server), "create -f ", file),
+                              absl::StrCat(dir_, "/ask-", server, ".out")));
+    }
+    int a = Reap(clients[0], 30), b = Reap(clients[1], 30);
+    std::string out = ReadFile(dir_ + "/ask-a.out") + ReadFile(dir_ + "/ask-b.out");
+    ASSERT_TRUE((a == 0) != (b == 0)) << "round " << round << ": " << out;
+    EXPECT_THAT(out, testing::HasSubstr(absl::StrCat("Invalid value: ", port,
+                                                     ": provided port is already allocated")));
+  }
 }
 
 }  // namespace
