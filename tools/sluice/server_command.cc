@@ -114,7 +114,9 @@ absl::Status RunServerCommand(const std::vector<std::string>& args) {
   if (!server.ok()) return server.status();
   const apiserver::ApiServer& s = **server;
   auto controllers =
-      controllers::ControllerManager::Start(s.store(), {.lb_pools_file = flags->Get("--lb-pools")});
+      controllers::ControllerManager::Start(s.store(), {.lb_pools_file = flags->Get("--lb-pools"),
+                                                        // Servers sharing an etcd take turns.
+                                                        .leader_election = flags->Has("--store")});
   if (!controllers.ok()) return controllers.status();
   for (const auto& [flag, user] :
        {std::pair{"--kubeconfig-out",

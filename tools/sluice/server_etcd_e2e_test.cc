@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "control/apiserver/kubectl_test_util.h"
 #include "control/store/etcd_test_server.h"
 #include "gmock/gmock.h"
@@ -185,6 +187,71 @@ TEST_F(ServersOnOneEtcdTest, ANodePortAskedOfBothServersAtOnceGoesToOneTheOtherG
     EXPECT_THAT(out, testing::HasSubstr(absl::StrCat("Invalid value: ", port,
                                                      ": provided port is already allocated")));
   }
+}
+
+// The pid in a holderIdentity (HOSTNAME_PID_RANDOM); 0 if none.
+pid_t HolderPid(const std::string& identity) {
+  std::vector<std::string> parts = absl::StrSplit(identity, '_');
+  int pid = 0;
+  if (parts.size() < 3 || !absl::SimpleAtoi(parts[parts.size() - 2], &pid)) return 0;
+  return pid;
+}
+
+TEST_F(ServersOnOneEtcdTest, OneServerLeadsTheControllersAndTheOtherTakesOverWhenItIsKilled) {
+  const std::string lease =
+      "get lease -n kube-system sluice-controller-manager -o "
+      "jsonpath='{.spec.holderIdentity} {.spec.leaseTransitions}'";
+  // Polls the Lease through `server` until its holder is one of `candidates`.
+  auto await_holder = [&](const std::string& server, const std::vector<pid_t>& candidates,
+                          int seconds) -> pid_t {
+    for (int i = 0; i < seconds * 4; ++i) {
+      Result got = Kubectl(server, lease);
+      pid_t pid = got.code == 0 ? HolderPid(std::string(absl::StripSuffix(
+                                      got.output.substr(0, got.output.find(' ')), "\n")))
+                                : 0;
+      for (pid_t candidate : candidates)
+        if (pid == candidate) return pid;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return 0;
+  };
+  pid_t leader = await_holder("a", servers_, 20);
+  ASSERT_NE(leader, 0) << Kubectl("a", "get lease -A -o yaml").output;
+  Result listed = Kubectl("b", "get lease -n kube-system");
+  EXPECT_THAT(listed.output, testing::ContainsRegex("sluice-controller-manager +[^ ]+_" +
+                                                    std::to_string(leader) + "_"));
+  size_t lead = leader == servers_[0] ? 0 : 1;
+  const std::string survivor = lead == 0 ? "b" : "a";
+  auto await_slice = [&](const std::string& service) {
+    for (int i = 0; i < 80; ++i) {
+      Result got =
+          Kubectl(survivor, "get endpointslices -n shop -l kubernetes.io/service-name=" + service +
+                                " -o name");
+      if (got.code == 0 && absl::StrContains(got.output, "endpointslice")) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return false;
+  };
+  ASSERT_EQ(Kubectl(survivor, "apply -f " + dir_ + "/shop.yaml").code, 0);
+  EXPECT_TRUE(await_slice("web")) << "the leader makes EndpointSlices";
+
+  kill(leader, SIGKILL);
+  Reap(leader, 10);
+  servers_.erase(servers_.begin() + static_cast<long>(lead));
+  auto killed = std::chrono::steady_clock::now();
+  // Within the lease duration (15 s) and a retry period (2 s) of the last renewal.
+  pid_t next = await_holder(survivor, servers_, 20);
+  auto took = std::chrono::steady_clock::now() - killed;
+  ASSERT_EQ(next, servers_[0]) << Kubectl(survivor, "get lease -A -o yaml").output;
+  EXPECT_LE(took, std::chrono::seconds(18));
+  Result transitions = Kubectl(survivor, lease);
+  EXPECT_THAT(transitions.output, testing::EndsWith(" 1"));
+  apiserver::WriteFile(dir_ + "/api.yaml",
+                       "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\n"
+                       "spec:\n  selector: {app: api}\n  ports:\n  - port: 80\n");
+  Result created = Kubectl(survivor, "apply -f " + dir_ + "/api.yaml");
+  ASSERT_EQ(created.code, 0) << created.output;
+  EXPECT_TRUE(await_slice("api")) << "the new leader makes EndpointSlices";
 }
 
 }  // namespace
