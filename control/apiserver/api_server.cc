@@ -134,14 +134,14 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptio
   // The store: SQLite in the data directory, or a shared etcd.
   std::string store_spec = options.data_dir + "/state.db";
   if (!options.store.empty()) {
-    if (!absl::StartsWith(options.store, store::kEtcdScheme))
+    if (!store::IsEtcdSpec(options.store))
       return absl::InvalidArgumentError(
-          absl::StrCat("store \"", options.store, "\": expected etcd://host:port[,host:port]"));
+          absl::StrCat("store \"", options.store, "\": expected etcd[s]://host:port[,host:port]"));
     store_spec = options.store;
   }
   std::unique_ptr<ApiServer> server(new ApiServer());
   server->listen_address_ = options.listen_address;
-  auto store = store::OpenStore(store_spec);
+  auto store = store::OpenStore(store_spec, "", options.etcd_tls);
   if (!store.ok())
     return absl::Status(store.status().code(),
                         absl::StrCat("opening the store: ", store.status().message()));

@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "control/store/etcd_codec.h"
+#include "control/store/etcd_tls.h"
 #include "control/store/etcd_watch.h"
 #include "control/store/store.h"
 #include "rpc.grpc.pb.h"
@@ -25,14 +26,17 @@ struct EtcdStoreOptions {
   std::vector<std::string> endpoints;  // host:port, at least one
   // Every key lives under it in etcd (kube-apiserver's --etcd-prefix).
   std::string key_prefix;
+  EtcdTls tls;
   // Each request waits this long for an endpoint to answer, across a restart
   // of etcd; Open() waits this long for the first answer.
   absl::Duration request_timeout = absl::Seconds(30);
 };
 
-// Parses "etcd://host:port[,host:port...]" (the scheme is optional) into
-// endpoints.
+// Parses "etcd://host:port[,host:port...]" (the scheme is optional; etcds://
+// for TLS; each endpoint may say http:// or https://) into endpoints.
 absl::StatusOr<std::vector<std::string>> ParseEtcdEndpoints(absl::string_view text);
+// Whether such a list asks for TLS (etcds://, https://).
+bool EtcdEndpointsWantTls(absl::string_view text);
 
 class EtcdStore : public Store {
  public:

@@ -189,6 +189,32 @@ TEST_F(ServersOnOneEtcdTest, ANodePortAskedOfBothServersAtOnceGoesToOneTheOtherG
   }
 }
 
+TEST(ServerOnTlsEtcd, ServesFromAnEtcdThatWantsClientCertificates) {
+  char tmpl[] = "/tmp/server_on_tls_etcd.XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  setenv("HOME", dir.c_str(), 1);
+  auto etcd = store::EtcdTestServer::StartWithTls();
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  ASSERT_THAT((*etcd)->url(), testing::StartsWith("etcds://"));
+  store::EtcdTls tls = (*etcd)->client_tls();
+  apiserver::WriteFile(dir + "/shop.yaml", kShop);
+  pid_t server =
+      StartServer(dir, "--store " + (*etcd)->url() + " --etcd-cafile " + tls.ca_file +
+                           " --etcd-certfile " + tls.cert_file + " --etcd-keyfile " + tls.key_file);
+  ASSERT_GT(server, 0);
+  const std::string kubectl = "kubectl --kubeconfig " + dir + "/kubeconfig ";
+  Result applied = RunBounded(dir, kubectl + "apply -f " + dir + "/shop.yaml");
+  Result got = RunBounded(dir, kubectl + "get service web -n shop -o jsonpath={.spec.clusterIP}");
+  kill(server, SIGTERM);
+  EXPECT_EQ(Reap(server, 10), 0) << ReadFile(dir + "/server.log");
+  etcd->reset();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  EXPECT_EQ(applied.code, 0) << applied.output;
+  EXPECT_THAT(got.output, testing::StartsWith("10.96."));
+}
+
 // The pid in a holderIdentity (HOSTNAME_PID_RANDOM); 0 if none.
 pid_t HolderPid(const std::string& identity) {
   std::vector<std::string> parts = absl::StrSplit(identity, '_');
