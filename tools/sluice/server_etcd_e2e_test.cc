@@ -260,6 +260,11 @@ TEST_F(ServersOnOneEtcdTest, OneServerLeadsTheControllersAndTheOtherTakesOverWhe
   };
   ASSERT_EQ(Kubectl(survivor, "apply -f " + dir_ + "/shop.yaml").code, 0);
   EXPECT_TRUE(await_slice("web")) << "the leader makes EndpointSlices";
+  // Only the leader started its controllers.
+  const std::string leader_log = dir_ + "/" + (lead == 0 ? "a" : "b") + "/server.log";
+  const std::string survivor_log = dir_ + "/" + survivor + "/server.log";
+  EXPECT_THAT(ReadFile(leader_log), testing::HasSubstr("_" + std::to_string(leader) + "_"));
+  EXPECT_THAT(ReadFile(survivor_log), testing::Not(testing::HasSubstr(" leads ")));
 
   kill(leader, SIGKILL);
   Reap(leader, 10);
@@ -278,6 +283,7 @@ TEST_F(ServersOnOneEtcdTest, OneServerLeadsTheControllersAndTheOtherTakesOverWhe
   Result created = Kubectl(survivor, "apply -f " + dir_ + "/api.yaml");
   ASSERT_EQ(created.code, 0) << created.output;
   EXPECT_TRUE(await_slice("api")) << "the new leader makes EndpointSlices";
+  EXPECT_THAT(ReadFile(survivor_log), testing::HasSubstr(" leads "));
 }
 
 }  // namespace
