@@ -100,6 +100,10 @@ class ResourceHandler {
   // Server-side apply (apply.h) of `body` by options.field_manager.
   absl::StatusOr<nlohmann::json> Apply(const ResourcePath& path, absl::string_view body,
                                        const WriteOptions& options, bool* created);
+  // Create's write, its name generated again on a collision.
+  absl::StatusOr<nlohmann::json> CreateAllocated(const ResourceType& type, const std::string& ns,
+                                                 const std::string& generate,
+                                                 nlohmann::json object);
   // NotFound for a missing namespace, Forbidden for one being terminated.
   absl::Status CheckNamespaceAccepts(const std::string& ns, const ResourcePath& path,
                                      const std::string& name);
