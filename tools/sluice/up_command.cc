@@ -28,7 +28,6 @@ const char kUpUsage[] =
     "usage: sluice up [--name NAME] [--nodes N] [--data-dir DIR]\n"
     "         [--node-network CIDR] [--pod-network CIDR] [--api-port PORT]\n"
     "         [--service-cidr CIDR[,CIDR]] [--lb-pools FILE] [--pin-root DIR]\n"
-    "         [--external-hook tc|xdp]\n"
     "  Runs a cluster on this machine until SIGINT or SIGTERM: the API server\n"
     "  and controllers (as `sluice server`), and N nodes (default 1), each a\n"
     "  network namespace sluice-NAME-node<i> joined to the host by a veth pair\n"
@@ -36,8 +35,9 @@ const char kUpUsage[] =
     "  198.18.0.0/24: .1 the host, .2 the node), with a bridge cbr0 for its\n"
     "  pods (the i-th /24 of --pod-network, default 10.244.0.0/16), a cgroup\n"
     "  sluice-NAME-node<i> under the cgroup v2 mount, and its `sluice agent`:\n"
-    "  tc (or XDP) on the node's eth0, tc on cbr0, the socket programs on the\n"
-    "  node's cgroup, maps pinned under --pin-root/NAME-node<i>. The API server\n"
+    "  tc on the node's eth0 and on cbr0 (XDP cannot redirect into a bridge),\n"
+    "  the socket programs on the node's cgroup, maps pinned under\n"
+    "  --pin-root/NAME-node<i> (default /sys/fs/bpf/sluice). The API server\n"
     "  listens on the host's end of node 0's veth (port 6443), which the host\n"
     "  and every node reach. The admin kubeconfig is written to DIR/kubeconfig\n"
     "  once the nodes are Ready (DIR: /var/lib/sluice-up/NAME, which keeps the\n"
@@ -79,7 +79,7 @@ struct AgentProcess {
 // --ready-fd). It gets SIGTERM when this process dies, even by kill -9, so
 // that a crashed `up` leaves no agent behind (the next `up` removes the rest).
 absl::StatusOr<pid_t> StartAgent(const NodeLayout& node, const std::string& kubeconfig,
-                                 const std::string& pin_root, const std::string& external_hook) {
+                                 const std::string& pin_root) {
   std::vector<std::string> argv = {"sluice",          "agent",
                                    "--kubeconfig",    kubeconfig,
                                    "--netns",         node.netns,
@@ -89,7 +89,7 @@ absl::StatusOr<pid_t> StartAgent(const NodeLayout& node, const std::string& kube
                                    "--node-ip",       node.node_address,
                                    "--cgroup",        node.cgroup,
                                    "--pin-root",      pin_root,
-                                   "--external-hook", external_hook,
+                                   "--external-hook", "tc",
                                    "--ready-fd",      "3"};
   std::vector<char*> cargv;
   for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
@@ -154,8 +154,8 @@ void PrintUsage(const ClusterLayout& layout, const std::vector<NodeLayout>& node
               << n.netns << ", pods " << n.pod_cidr << " on " << kPodBridge << ")\n";
   std::cout << "\n  export KUBECONFIG=" << kubeconfig << "\n"
             << "  kubectl get nodes -o wide\n"
-            << "  kubectl create service nodeport web --tcp=80:8080\n"
             << "  kubectl get services,endpointslices -A\n"
+            << "  (README.md, \"Run a cluster\": a NodePort Service to a pod, from the host)\n"
             << "\nCtrl-C stops the cluster and removes its namespaces, veths, cgroups and "
                "BPF state.\n"
             << std::flush;
@@ -164,9 +164,9 @@ void PrintUsage(const ClusterLayout& layout, const std::vector<NodeLayout>& node
 }  // namespace
 
 absl::Status RunUpCommand(const std::vector<std::string>& args) {
-  auto flags = ParseFlags(
-      args, {"--name", "--nodes", "--data-dir", "--node-network", "--pod-network", "--api-port",
-             "--service-cidr", "--lb-pools", "--pin-root", "--external-hook"});
+  auto flags =
+      ParseFlags(args, {"--name", "--nodes", "--data-dir", "--node-network", "--pod-network",
+                        "--api-port", "--service-cidr", "--lb-pools", "--pin-root"});
   if (!flags.ok())
     return absl::InvalidArgumentError(absl::StrCat(flags.status().message(), "\n", kUpUsage));
   ClusterLayout layout = LayoutFrom(*flags);
@@ -176,9 +176,6 @@ absl::Status RunUpCommand(const std::vector<std::string>& args) {
   uint32_t port = 0;
   if (!absl::SimpleAtoi(flags->Get("--api-port", "6443"), &port) || port == 0 || port > 65535)
     return absl::InvalidArgumentError("--api-port: 1-65535");
-  std::string hook = flags->Get("--external-hook", "tc");
-  if (hook != "tc" && hook != "xdp")
-    return absl::InvalidArgumentError(absl::StrCat("--external-hook: tc or xdp, not ", hook));
   std::string data_dir = flags->Get("--data-dir", "/var/lib/sluice-up/" + layout.name);
   std::string kubeconfig = data_dir + "/kubeconfig";
   std::string node_kubeconfig = data_dir + "/node-kubeconfig";
@@ -226,7 +223,7 @@ absl::Status RunUpCommand(const std::vector<std::string>& args) {
 
   NodeRegistration registration(server->store());
   for (const NodeLayout& n : nodes) {
-    SLUICE_ASSIGN_OR_RETURN(pid_t pid, StartAgent(n, node_kubeconfig, layout.pin_root, hook));
+    SLUICE_ASSIGN_OR_RETURN(pid_t pid, StartAgent(n, node_kubeconfig, layout.pin_root));
     agents.push_back({&n, pid});
     SLUICE_RETURN_IF_ERROR(
         registration.Register(n, "True", "AgentReady", "sluice agent programmed the node"));
