@@ -70,11 +70,16 @@ class SluiceUpTest : public ::testing::Test {
     // 198.18.0.0/15 is for benchmarking labs, not routed anywhere real; a
     // range per test process, and `up` refuses one already routed here.
     node_network_ = absl::StrCat("198.19.", getpid() % 256, ".0/24");
-    node_address_ = absl::StrCat("198.19.", getpid() % 256, ".2");
+    node_address_ = NodeAddress(0);
     dir_ = ::testing::TempDir() + name_ + "-up";
     fs::remove_all(dir_);
     ASSERT_TRUE(fs::create_directories(dir_));
-    cgroup_ = Cgroup2Mount() + "/sluice-" + name_ + "-node0";
+    cgroups_ = Cgroup2Mount();
+  }
+
+  // Node i's end of its veth: the i-th /30 of the node network.
+  std::string NodeAddress(int i) const {
+    return absl::StrCat("198.19.", getpid() % 256, ".", 4 * i + 2);
   }
 
   void TearDown() override {
@@ -96,23 +101,30 @@ class SluiceUpTest : public ::testing::Test {
   std::string kubeconfig() const { return dir_ + "/kubeconfig"; }
 
   // What the cluster made on the machine and must remove.
-  std::vector<std::string> Made() const {
-    return {"/run/netns/" + node_ns(), "/sys/class/net/sl-" + name_ + "-0", cgroup_,
-            "/sys/fs/bpf/sluice/" + name_ + "-node0"};
-  }
-  std::vector<std::string> Present() const {
+  std::vector<std::string> Made(int nodes = 1) const {
     std::vector<std::string> out;
-    for (const std::string& p : Made())
+    for (int i = 0; i < nodes; ++i) {
+      std::string node = absl::StrCat(name_, "-node", i);
+      for (std::string p :
+           {"/run/netns/sluice-" + node, absl::StrCat("/sys/class/net/sl-", name_, "-", i),
+            cgroups_ + "/sluice-" + node, "/sys/fs/bpf/sluice/" + node})
+        out.push_back(p);
+    }
+    return out;
+  }
+  std::vector<std::string> Present(int nodes = 1) const {
+    std::vector<std::string> out;
+    for (const std::string& p : Made(nodes))
       if (fs::exists(p)) out.push_back(p);
     return out;
   }
 
-  // Starts `sluice up` and waits for its kubeconfig: written once the node is Ready.
-  void Up() {
+  // Starts `sluice up` and waits for its kubeconfig: written once the nodes are Ready.
+  void Up(int nodes = 1) {
     std::error_code ec;
     fs::remove(kubeconfig(), ec);
-    auto pid = SpawnCommand(
-        {SLUICE_PATH, "up", "--name", name_, "--data-dir", dir_, "--node-network", node_network_});
+    auto pid = SpawnCommand({SLUICE_PATH, "up", "--name", name_, "--data-dir", dir_,
+                             "--node-network", node_network_, "--nodes", absl::StrCat(nodes)});
     ASSERT_TRUE(pid.ok()) << pid.status();
     up_ = *pid;
     for (int i = 0; i < 1200 && !fs::exists(kubeconfig()); ++i) {
@@ -207,16 +219,19 @@ endpoints:
     return r;
   }
 
-  std::string name_, node_network_, node_address_, dir_, cgroup_;
+  std::string name_, node_network_, node_address_, dir_, cgroups_;
   pid_t up_ = -1;
 };
 
+// "NAME INTERNAL-IP READY" a line, for every node.
+constexpr char kNodeLines[] =
+    "jsonpath={range .items[*]}{.metadata.name} "
+    "{.status.addresses[?(@.type==\"InternalIP\")].address} "
+    "{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}";
+
 TEST_F(SluiceUpTest, KubectlSeesTheNodeAndANodePortCarriesHostTrafficToAPod) {
   ASSERT_NO_FATAL_FAILURE(Up());
-  auto nodes = Kubectl({"get", "nodes", "-o",
-                        "jsonpath={range .items[*]}{.metadata.name} "
-                        "{.status.addresses[?(@.type==\"InternalIP\")].address} "
-                        "{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}"});
+  auto nodes = Kubectl({"get", "nodes", "-o", kNodeLines});
   ASSERT_TRUE(nodes.ok()) << nodes.status();
   EXPECT_EQ(*nodes, absl::StrCat(name_, "-node0 ", node_address_, " True\n"));
   EXPECT_TRUE(fs::exists(Made()[3])) << "the agent pinned nothing under " << Made()[3];
@@ -249,6 +264,35 @@ TEST_F(SluiceUpTest, AnUpKilledWithSignalNineIsCleanedByTheNextUpOfTheSameName) 
 
   Stop(SIGTERM);
   EXPECT_EQ(Present(), std::vector<std::string>{});
+}
+
+TEST_F(SluiceUpTest, TwoNodesEachWithItsAddressAndAgentAndAllRemovedAtTheEnd) {
+  ASSERT_NO_FATAL_FAILURE(Up(2));
+  auto nodes = Kubectl({"get", "nodes", "-o", kNodeLines});
+  ASSERT_TRUE(nodes.ok()) << nodes.status();
+  EXPECT_EQ(*nodes, absl::StrCat(name_, "-node0 ", NodeAddress(0), " True\n", name_, "-node1 ",
+                                 NodeAddress(1), " True\n"));
+  EXPECT_EQ(Present(2), Made(2));
+  // Node 1's agent reaches the API server on node 0's veth through the host
+  // and programs the Service too; but its NodePort has no route to node 0's
+  // pod yet (the node drops it as unreachable rather than pass it on).
+  ASSERT_NO_FATAL_FAILURE(StartBackend());
+  ASSERT_NO_FATAL_FAILURE(ApplyWebService());
+  EXPECT_EQ(QueryUntilAnswered(3).ok, 3);
+  // Refused until node 1's agent has followed the watch.
+  NamesReport from_node1;
+  for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(200ms)) {
+    auto q = QueryNamesFromHost(NodeAddress(1), kNodePort, {.count = 1});
+    ASSERT_TRUE(q.ok()) << q.status();
+    from_node1 = *q;
+    if (from_node1.errors["refused"] == 0) break;
+  }
+  EXPECT_EQ(from_node1.ok, 0);
+  EXPECT_EQ(from_node1.errors["refused"], 0) << "node 1's agent never programmed the NodePort";
+
+  Stop(SIGTERM);
+  EXPECT_EQ(Present(2), std::vector<std::string>{});
 }
 
 TEST_F(SluiceUpTest, DownRemovesWhatAKilledUpLeft) {

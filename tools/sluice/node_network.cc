@@ -86,7 +86,11 @@ absl::StatusOr<uint32_t> Ipv4Base(const std::string& flag, const std::string& ci
     return absl::InvalidArgumentError(absl::StrCat(flag, ": ", cidr, " has no room for ", count,
                                                    " node(s) of a /", 32 - block_bits, " each"));
   const auto& b = prefix->address().bytes();
-  return uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | b[3];
+  uint32_t base = uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | b[3];
+  if (prefix->length() < 32 && (base & (~uint32_t{0} >> prefix->length())) != 0)
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", cidr, " has bits set past its prefix length"));
+  return base;
 }
 
 std::string Ipv4(uint32_t host_order) {
@@ -176,6 +180,7 @@ absl::StatusOr<std::vector<NodeLayout>> PlanNodes(const ClusterLayout& layout) {
                           Ipv4Base("--node-network", layout.node_network, layout.nodes, 2));
   SLUICE_ASSIGN_OR_RETURN(uint32_t pods,
                           Ipv4Base("--pod-network", layout.pod_network, layout.nodes, 8));
+  std::string pod_network = IpPrefix::Parse(layout.pod_network)->ToString();
   std::string cgroups = layout.cgroup_root;
   if (cgroups.empty()) {
     SLUICE_ASSIGN_OR_RETURN(cgroups, Cgroup2Mount());
@@ -191,6 +196,7 @@ absl::StatusOr<std::vector<NodeLayout>> PlanNodes(const ClusterLayout& layout) {
                    .node_address = Ipv4(link + 2),
                    .pod_cidr = Ipv4(pod) + "/24",
                    .pod_gateway = Ipv4(pod + 1),
+                   .pod_network = pod_network,
                    .cgroup = cgroups + "/sluice-" + node,
                    .pin_dir = layout.pin_root + "/" + node});
   }
@@ -233,6 +239,7 @@ absl::Status CreateNode(const NodeLayout& n) {
            {"addr", "add", n.node_address + "/30", "dev", kNodeIface},
            {"link", "set", kNodeIface, "up"},
            {"route", "add", "default", "via", n.host_address},
+           {"route", "add", "unreachable", n.pod_network},
            {"link", "add", kPodBridge, "type", "bridge"},
            {"addr", "add", n.pod_gateway + "/24", "dev", kPodBridge},
            {"link", "set", kPodBridge, "up"}}) {

@@ -13,7 +13,10 @@
 //
 // The host gets the veth's address and with it a connected route to the node,
 // and nothing else: no other route, no sysctl. The node forwards (its own
-// sysctl) and routes everything else to the host.
+// sysctl) and routes everything else to the host, except the other nodes'
+// pods: nodes have no routes to each other's pod subnets yet, and a packet
+// for one is answered "unreachable" rather than handed to the host (whose
+// default route would carry it off the machine).
 #ifndef SLUICE_TOOLS_SLUICE_NODE_NETWORK_H_
 #define SLUICE_TOOLS_SLUICE_NODE_NETWORK_H_
 
@@ -48,6 +51,7 @@ struct NodeLayout {
   std::string node_address;  // "198.18.0.2": the node's InternalIP
   std::string pod_cidr;      // "10.244.0.0/24"
   std::string pod_gateway;   // "10.244.0.1", on the bridge
+  std::string pod_network;   // every node's pods: "10.244.0.0/16"
   std::string cgroup;        // absolute path
   std::string pin_dir;
 };
