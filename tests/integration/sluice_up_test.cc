@@ -17,7 +17,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "tests/integration/process.h"
+#include "tests/integration/service_yaml.h"
 #include "tests/integration/testserver.h"
 
 namespace sluice::netns {
@@ -185,22 +187,8 @@ class SluiceUpTest : public ::testing::Test {
   }
 
   void ApplyWebService() {
-    Apply(absl::StrCat(R"(apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec:
-  type: NodePort
-  ports: [{name: t, port: 80, targetPort: )",
-                       kTestPort, ", nodePort: ", kNodePort, ", protocol: TCP}]\n"));
-    Apply(absl::StrCat(R"(apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: web-1, namespace: default, labels: {kubernetes.io/service-name: web}}
-addressType: IPv4
-ports: [{name: t, port: )",
-                       kTestPort, R"(, protocol: TCP}]
-endpoints:
-- {addresses: [")",
-                       kBackendAddress, "\"], nodeName: ", name_, "-node0}\n"));
+    Apply(WebNodePortService(80, kNodePort));
+    Apply(WebEndpointSlice({kBackendAddress}, name_ + "-node0"));
   }
 
   // Connections from the host to the node's NodePort until `count` in a row
@@ -293,6 +281,26 @@ TEST_F(SluiceUpTest, TwoNodesEachWithItsAddressAndAgentAndAllRemovedAtTheEnd) {
 
   Stop(SIGTERM);
   EXPECT_EQ(Present(2), std::vector<std::string>{});
+}
+
+TEST_F(SluiceUpTest, AnAgentThatDiesMakesItsNodeNotReady) {
+  ASSERT_NO_FATAL_FAILURE(Up());
+  // The agent is all that runs in the node's namespace.
+  auto pids = RunCommand({"ip", "netns", "pids", node_ns()});
+  ASSERT_TRUE(pids.ok() && pids->exit_code == 0);
+  int agent = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(pids->out), &agent)) << pids->out;
+  kill(agent, SIGKILL);
+  std::string ready;
+  for (int i = 0; i < 50 && ready != "False"; ++i, std::this_thread::sleep_for(100ms)) {
+    auto r = Kubectl({"get", "node", name_ + "-node0", "-o",
+                      "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"});
+    ASSERT_TRUE(r.ok()) << r.status();
+    ready = *r;
+  }
+  EXPECT_EQ(ready, "False");
+  Stop(SIGTERM);
+  EXPECT_EQ(Present(), std::vector<std::string>{});
 }
 
 TEST_F(SluiceUpTest, DownRemovesWhatAKilledUpLeft) {
