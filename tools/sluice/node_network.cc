@@ -276,7 +276,8 @@ absl::Status RemoveCluster(const ClusterLayout& layout) {
   // Links first (programs detach), then what they were attached to.
   for (const std::string& dir : l.pin_dirs) note(RemovePinned(dir));
   for (const std::string& cg : l.cgroups) note(RemoveCgroup(cg));
-  for (const std::string& ns : l.namespaces) note(Ip({"netns", "del", ns}));
+  for (const std::string& ns : l.namespaces)
+    if (auto s = Ip({"netns", "del", ns}); !s.ok() && fs::exists("/run/netns/" + ns)) note(s);
   // The kernel destroys a namespace's veths a little after its last user
   // went; one whose namespace was never made stays and is ours to delete.
   for (auto end = Clock::now() + std::chrono::seconds(3);

@@ -161,81 +161,46 @@ void PrintUsage(const ClusterLayout& layout, const std::vector<NodeLayout>& node
             << std::flush;
 }
 
-}  // namespace
+struct UpOptions {
+  ClusterLayout layout;
+  std::vector<NodeLayout> nodes;
+  std::string data_dir;
+  apiserver::ApiServerOptions server;
+  std::string lb_pools;
+};
 
-absl::Status RunUpCommand(const std::vector<std::string>& args) {
+absl::StatusOr<UpOptions> ParseUpOptions(const std::vector<std::string>& args) {
   auto flags =
       ParseFlags(args, {"--name", "--nodes", "--data-dir", "--node-network", "--pod-network",
                         "--api-port", "--service-cidr", "--lb-pools", "--pin-root"});
   if (!flags.ok())
     return absl::InvalidArgumentError(absl::StrCat(flags.status().message(), "\n", kUpUsage));
-  ClusterLayout layout = LayoutFrom(*flags);
-  if (!absl::SimpleAtoi(flags->Get("--nodes", "1"), &layout.nodes))
+  UpOptions up{.layout = LayoutFrom(*flags), .lb_pools = flags->Get("--lb-pools")};
+  if (!absl::SimpleAtoi(flags->Get("--nodes", "1"), &up.layout.nodes))
     return absl::InvalidArgumentError("--nodes: expected a number");
-  SLUICE_ASSIGN_OR_RETURN(std::vector<NodeLayout> nodes, PlanNodes(layout));
+  SLUICE_ASSIGN_OR_RETURN(up.nodes, PlanNodes(up.layout));
   uint32_t port = 0;
   if (!absl::SimpleAtoi(flags->Get("--api-port", "6443"), &port) || port == 0 || port > 65535)
     return absl::InvalidArgumentError("--api-port: 1-65535");
-  std::string data_dir = flags->Get("--data-dir", "/var/lib/sluice-up/" + layout.name);
-  std::string kubeconfig = data_dir + "/kubeconfig";
-  std::string node_kubeconfig = data_dir + "/node-kubeconfig";
-
-  // Blocked before any thread starts, so that only sigtimedwait sees them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGTERM, SIGINT, SIGCHLD}) sigaddset(&signals, s);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  if (std::vector<std::string> left = ClusterLeftovers(layout); !left.empty()) {
-    std::cout << "sluice up: removing what an earlier run of \"" << layout.name << "\" left ("
-              << left.size() << " items)" << std::endl;
-    SLUICE_RETURN_IF_ERROR(RemoveCluster(layout));
-  }
-  for (const NodeLayout& n : nodes) SLUICE_RETURN_IF_ERROR(CheckNodeNetworkFree(n));
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) return absl::InternalError(absl::StrCat("--data-dir: ", data_dir, ": ", ec.message()));
-  std::filesystem::remove(kubeconfig, ec);  // it appears again once the cluster is ready
-
-  std::vector<AgentProcess> agents;
-  absl::Cleanup teardown = [&] {
-    for (AgentProcess& a : agents) StopAgent(a, std::chrono::seconds(5));
-    if (auto s = RemoveCluster(layout); !s.ok())
-      std::cerr << "sluice up: removing the cluster: " << s << std::endl;
-  };
-  for (const NodeLayout& n : nodes) SLUICE_RETURN_IF_ERROR(CreateNode(n));
-
-  apiserver::ApiServerOptions options{.data_dir = data_dir,
-                                      .listen_address = nodes[0].host_address,
-                                      .port = static_cast<uint16_t>(port)};
-  for (const NodeLayout& n : nodes) options.extra_sans.push_back(n.host_address);
+  up.data_dir = flags->Get("--data-dir", "/var/lib/sluice-up/" + up.layout.name);
+  // On node 0's veth: the host reaches it, and so does every node, through
+  // its default route to the host.
+  up.server = {.data_dir = up.data_dir,
+               .listen_address = up.nodes[0].host_address,
+               .port = static_cast<uint16_t>(port)};
+  for (const NodeLayout& n : up.nodes) up.server.extra_sans.push_back(n.host_address);
   if (flags->Has("--service-cidr"))
-    options.service_network.cluster_ip_ranges = flags->List("--service-cidr");
-  SLUICE_ASSIGN_OR_RETURN(auto server, apiserver::ApiServer::Start(options));
-  absl::Cleanup stop_server = [&server] { server->Stop(); };
-  SLUICE_ASSIGN_OR_RETURN(auto controllers,
-                          controllers::ControllerManager::Start(
-                              server->store(), {.lb_pools_file = flags->Get("--lb-pools")}));
-  absl::Cleanup stop_controllers = [&controllers] { controllers->Stop(); };
-  SLUICE_RETURN_IF_ERROR(
-      apiserver::WriteKubeconfig(node_kubeconfig, server->url(), server->ca_pem(),
-                                 {"sluice-node", server->tokens().node_token()}));
+    up.server.service_network.cluster_ip_ranges = flags->List("--service-cidr");
+  return up;
+}
 
-  NodeRegistration registration(server->store());
-  for (const NodeLayout& n : nodes) {
-    SLUICE_ASSIGN_OR_RETURN(pid_t pid, StartAgent(n, node_kubeconfig, layout.pin_root));
-    agents.push_back({&n, pid});
-    SLUICE_RETURN_IF_ERROR(
-        registration.Register(n, "True", "AgentReady", "sluice agent programmed the node"));
-  }
-  SLUICE_RETURN_IF_ERROR(
-      apiserver::WriteKubeconfig(kubeconfig, server->url(), server->ca_pem(),
-                                 {"sluice-admin", server->tokens().admin_token()}));
-  PrintUsage(layout, nodes, server->url(), kubeconfig);
-
+// Waits for SIGINT or SIGTERM; meanwhile an agent that exits makes its Node
+// NotReady.
+void WaitForStop(const sigset_t& signals, std::vector<AgentProcess>& agents,
+                 NodeRegistration& registration) {
   for (;;) {
     int signal = sigwaitinfo(&signals, nullptr);
-    if (signal == SIGTERM || signal == SIGINT) break;
+    if (signal == SIGTERM || signal == SIGINT) return;
     if (signal != SIGCHLD) continue;
     for (AgentProcess& a : agents) {
       int status = 0;
@@ -250,9 +215,66 @@ absl::Status RunUpCommand(const std::vector<std::string>& args) {
         std::cerr << "sluice up: " << s << std::endl;
     }
   }
+}
+
+}  // namespace
+
+absl::Status RunUpCommand(const std::vector<std::string>& args) {
+  SLUICE_ASSIGN_OR_RETURN(UpOptions up, ParseUpOptions(args));
+  const ClusterLayout& layout = up.layout;
+  std::string kubeconfig = up.data_dir + "/kubeconfig";
+  std::string node_kubeconfig = up.data_dir + "/node-kubeconfig";
+
+  // Blocked before any thread starts, so that only sigwaitinfo sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGTERM, SIGINT, SIGCHLD}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (std::vector<std::string> left = ClusterLeftovers(layout); !left.empty()) {
+    std::cout << "sluice up: removing what an earlier run of \"" << layout.name << "\" left ("
+              << left.size() << " items)" << std::endl;
+    SLUICE_RETURN_IF_ERROR(RemoveCluster(layout));
+  }
+  for (const NodeLayout& n : up.nodes) SLUICE_RETURN_IF_ERROR(CheckNodeNetworkFree(n));
+  std::error_code ec;
+  std::filesystem::create_directories(up.data_dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat("--data-dir: ", up.data_dir, ": ", ec.message()));
+  std::filesystem::remove(kubeconfig, ec);  // it appears again once the cluster is ready
+
+  std::vector<AgentProcess> agents;
+  absl::Cleanup teardown = [&] {
+    for (AgentProcess& a : agents) StopAgent(a, std::chrono::seconds(5));
+    if (auto s = RemoveCluster(layout); !s.ok())
+      std::cerr << "sluice up: removing the cluster: " << s << std::endl;
+  };
+  for (const NodeLayout& n : up.nodes) SLUICE_RETURN_IF_ERROR(CreateNode(n));
+
+  SLUICE_ASSIGN_OR_RETURN(auto server, apiserver::ApiServer::Start(up.server));
+  absl::Cleanup stop_server = [&server] { server->Stop(); };
+  SLUICE_ASSIGN_OR_RETURN(auto controllers, controllers::ControllerManager::Start(
+                                                server->store(), {.lb_pools_file = up.lb_pools}));
+  absl::Cleanup stop_controllers = [&controllers] { controllers->Stop(); };
+  SLUICE_RETURN_IF_ERROR(
+      apiserver::WriteKubeconfig(node_kubeconfig, server->url(), server->ca_pem(),
+                                 {"sluice-node", server->tokens().node_token()}));
+
+  NodeRegistration registration(server->store());
+  for (const NodeLayout& n : up.nodes) {
+    SLUICE_ASSIGN_OR_RETURN(pid_t pid, StartAgent(n, node_kubeconfig, layout.pin_root));
+    agents.push_back({&n, pid});
+    SLUICE_RETURN_IF_ERROR(
+        registration.Register(n, "True", "AgentReady", "sluice agent programmed the node"));
+  }
+  SLUICE_RETURN_IF_ERROR(
+      apiserver::WriteKubeconfig(kubeconfig, server->url(), server->ca_pem(),
+                                 {"sluice-admin", server->tokens().admin_token()}));
+  PrintUsage(layout, up.nodes, server->url(), kubeconfig);
+
+  WaitForStop(signals, agents, registration);
   std::cout << "sluice up: stopping \"" << layout.name << "\"" << std::endl;
   for (AgentProcess& a : agents) StopAgent(a, std::chrono::seconds(5));
-  for (const NodeLayout& n : nodes)
+  for (const NodeLayout& n : up.nodes)
     if (auto s = registration.Register(n, "Unknown", "ClusterStopped", "sluice up stopped");
         !s.ok())
       std::cerr << "sluice up: " << s << std::endl;
