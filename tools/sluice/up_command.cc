@@ -221,6 +221,8 @@ void WaitForStop(const sigset_t& signals, std::vector<AgentProcess>& agents,
 
 absl::Status RunUpCommand(const std::vector<std::string>& args) {
   SLUICE_ASSIGN_OR_RETURN(UpOptions up, ParseUpOptions(args));
+  if (geteuid() != 0)
+    return absl::PermissionDeniedError("needs root (network namespaces, BPF, cgroups)");
   const ClusterLayout& layout = up.layout;
   std::string kubeconfig = up.data_dir + "/kubeconfig";
   std::string node_kubeconfig = up.data_dir + "/node-kubeconfig";
