@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_split.h"
+#include "control/controllers/allocators/allocation_store.h"
 #include "control/store/sqlite_store.h"
 
 namespace sluice::apiserver {
@@ -29,7 +30,8 @@ void ApiServerTest::SetUp() {
   dir_ = tmpl;
   auto store = store::SqliteStore::Open(dir_ + "/state.db");
   ASSERT_TRUE(store.ok()) << store.status();
-  store_ = *std::move(store);
+  // As ApiServer keeps it: Services' allocations recorded under their own keys.
+  store_ = std::make_unique<controllers::AllocationRecordingStore>(*std::move(store));
   registry_ = DefaultRegistry();
   router_ = std::make_unique<Router>(store_.get(), &registry_);
   ASSERT_TRUE(router_->resources().EnsureSystemNamespaces().ok());

@@ -81,8 +81,10 @@ class ServiceAllocator {
 // releases the node ports, -> ExternalName the ClusterIPs).
 void CarryOverAllocations(nlohmann::json& service, const nlohmann::json& old);
 
-// Every stored Service but the one at `self_key`, which goes to `self` (null
-// when it is not stored).
+// What every stored Service but the one at `self_key` holds, as Services whose
+// spec has only clusterIPs and ports[].nodePort (from the allocation keys of
+// allocation_store.h: the store must be an AllocationRecordingStore); the one
+// at `self_key` goes to `self` (null when it is not stored).
 absl::StatusOr<std::vector<nlohmann::json>> OtherServices(store::Store& store,
                                                           absl::string_view self_key,
                                                           nlohmann::json* self);
