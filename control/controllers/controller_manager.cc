@@ -27,8 +27,11 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Start(
   }
   manager->endpoint_slices_ = std::make_unique<EndpointSliceController>(
       store, manager->handler_.get(), &manager->registry_, options.max_endpoints_per_slice);
+  manager->garbage_collector_ =
+      std::make_unique<GarbageCollector>(store, manager->handler_.get(), &manager->registry_);
   manager->endpoint_slices_->Start();
   if (manager->lb_ipam_) manager->lb_ipam_->Start();
+  manager->garbage_collector_->Start();
   return manager;
 }
 
@@ -37,6 +40,7 @@ ControllerManager::~ControllerManager() {
 }
 
 void ControllerManager::Stop() {
+  if (garbage_collector_) garbage_collector_->Stop();
   if (lb_ipam_) lb_ipam_->Stop();
   if (endpoint_slices_) endpoint_slices_->Stop();
 }

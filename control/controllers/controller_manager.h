@@ -1,5 +1,6 @@
 // Runs the controllers inside `sluice server`, on the server's store: the
-// EndpointSlice controller always, the LoadBalancer IPAM controller when
+// EndpointSlice controller and the garbage collector always, the
+// LoadBalancer IPAM controller when
 // pools are configured. Started after the API server, stopped before it.
 #ifndef SLUICE_CONTROL_CONTROLLERS_CONTROLLER_MANAGER_H_
 #define SLUICE_CONTROL_CONTROLLERS_CONTROLLER_MANAGER_H_
@@ -12,6 +13,7 @@
 #include "control/apiserver/resource_type.h"
 #include "control/controllers/endpoint_slice_controller.h"
 #include "control/controllers/event_recorder.h"
+#include "control/controllers/garbage_collector.h"
 #include "control/controllers/lb_ipam_controller.h"
 #include "control/store/store.h"
 
@@ -39,6 +41,7 @@ class ControllerManager {
   std::unique_ptr<EventRecorder> lb_events_;
   std::unique_ptr<EndpointSliceController> endpoint_slices_;
   std::unique_ptr<LbIpamController> lb_ipam_;
+  std::unique_ptr<GarbageCollector> garbage_collector_;
 };
 
 }  // namespace sluice::controllers
