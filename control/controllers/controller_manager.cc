@@ -29,9 +29,15 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Start(
       store, manager->handler_.get(), &manager->registry_, options.max_endpoints_per_slice);
   manager->garbage_collector_ =
       std::make_unique<GarbageCollector>(store, manager->handler_.get(), &manager->registry_);
+  manager->replica_sets_ =
+      std::make_unique<ReplicaSetController>(store, manager->handler_.get(), &manager->registry_);
+  manager->deployments_ =
+      std::make_unique<DeploymentController>(store, manager->handler_.get(), &manager->registry_);
   manager->endpoint_slices_->Start();
   if (manager->lb_ipam_) manager->lb_ipam_->Start();
   manager->garbage_collector_->Start();
+  manager->replica_sets_->Start();
+  manager->deployments_->Start();
   return manager;
 }
 
@@ -40,6 +46,8 @@ ControllerManager::~ControllerManager() {
 }
 
 void ControllerManager::Stop() {
+  if (deployments_) deployments_->Stop();
+  if (replica_sets_) replica_sets_->Stop();
   if (garbage_collector_) garbage_collector_->Stop();
   if (lb_ipam_) lb_ipam_->Stop();
   if (endpoint_slices_) endpoint_slices_->Stop();

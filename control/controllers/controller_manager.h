@@ -1,5 +1,6 @@
 // Runs the controllers inside `sluice server`, on the server's store: the
-// EndpointSlice controller and the garbage collector always, the
+// EndpointSlice, Deployment and ReplicaSet controllers and the garbage
+// collector always, the
 // LoadBalancer IPAM controller when
 // pools are configured. Started after the API server, stopped before it.
 #ifndef SLUICE_CONTROL_CONTROLLERS_CONTROLLER_MANAGER_H_
@@ -11,10 +12,12 @@
 #include "absl/status/statusor.h"
 #include "control/apiserver/resource_handler.h"
 #include "control/apiserver/resource_type.h"
+#include "control/controllers/deployment_controller.h"
 #include "control/controllers/endpoint_slice_controller.h"
 #include "control/controllers/event_recorder.h"
 #include "control/controllers/garbage_collector.h"
 #include "control/controllers/lb_ipam_controller.h"
+#include "control/controllers/replica_set_controller.h"
 #include "control/store/store.h"
 
 namespace sluice::controllers {
@@ -42,6 +45,8 @@ class ControllerManager {
   std::unique_ptr<EndpointSliceController> endpoint_slices_;
   std::unique_ptr<LbIpamController> lb_ipam_;
   std::unique_ptr<GarbageCollector> garbage_collector_;
+  std::unique_ptr<ReplicaSetController> replica_sets_;
+  std::unique_ptr<DeploymentController> deployments_;
 };
 
 }  // namespace sluice::controllers

@@ -113,32 +113,36 @@ absl::StatusOr<GarbageCollector::OwnerState> GarbageCollector::StateOf(const Own
   return OwnerState::kPresent;
 }
 
-absl::Status GarbageCollector::Process(const std::string& key) {
+absl::StatusOr<std::optional<GarbageCollector::Stored>> GarbageCollector::Read(
+    const std::string& key) {
   const apiserver::ResourceType* type = TypeOfKey(key);
-  if (type == nullptr) return absl::OkStatus();
+  if (type == nullptr) return std::nullopt;
   SLUICE_ASSIGN_OR_RETURN(auto kv, store_->Get(key, store::kLatest));
-  if (!kv) return absl::OkStatus();
+  if (!kv) return std::nullopt;
   SLUICE_ASSIGN_OR_RETURN(json object, apiserver::DecodeObject(*type, *kv));
   apiserver::ResourcePath path = PathOf(type, object);
+  return Stored{.path = std::move(path), .object = std::move(object)};
+}
+
+absl::Status GarbageCollector::Process(const std::string& key) {
+  SLUICE_ASSIGN_OR_RETURN(std::optional<Stored> stored, Read(key));
+  if (!stored) return absl::OkStatus();
+  json& object = stored->object;
   if (IsBeingDeleted(object)) {
     // Orphaning first, as Kubernetes does when a client set both.
     if (HasFinalizer(object, apiserver::kOrphanFinalizer))
-      return OrphanDependents(path, std::move(object));
+      return OrphanDependents(stored->path, std::move(object));
     if (HasFinalizer(object, apiserver::kForegroundFinalizer))
-      return DeleteDependentsFirst(path, std::move(object));
+      return DeleteDependentsFirst(stored->path, std::move(object));
     return absl::OkStatus();
   }
-  return CollectIfOrphaned(path, std::move(object));
+  return CollectIfOrphaned(stored->path, std::move(object));
 }
 
 absl::Status GarbageCollector::CollectKey(const std::string& key) {
-  const apiserver::ResourceType* type = TypeOfKey(key);
-  if (type == nullptr) return absl::OkStatus();
-  SLUICE_ASSIGN_OR_RETURN(auto kv, store_->Get(key, store::kLatest));
-  if (!kv) return absl::OkStatus();
-  SLUICE_ASSIGN_OR_RETURN(json object, apiserver::DecodeObject(*type, *kv));
-  apiserver::ResourcePath path = PathOf(type, object);
-  return CollectIfOrphaned(path, std::move(object));
+  SLUICE_ASSIGN_OR_RETURN(std::optional<Stored> stored, Read(key));
+  if (!stored) return absl::OkStatus();
+  return CollectIfOrphaned(stored->path, std::move(stored->object));
 }
 
 absl::Status GarbageCollector::CollectIfOrphaned(const apiserver::ResourcePath& path, json object) {
@@ -183,10 +187,9 @@ absl::Status GarbageCollector::OrphanDependents(const apiserver::ResourcePath& p
   std::set<std::string> keys;
   if (auto it = dependents_.find(uid); it != dependents_.end()) keys = it->second;
   for (const std::string& key : keys) {
-    const apiserver::ResourceType* type = TypeOfKey(key);
-    SLUICE_ASSIGN_OR_RETURN(auto kv, store_->Get(key, store::kLatest));
-    if (type == nullptr || !kv) continue;
-    SLUICE_ASSIGN_OR_RETURN(json dependent, apiserver::DecodeObject(*type, *kv));
+    SLUICE_ASSIGN_OR_RETURN(std::optional<Stored> stored, Read(key));
+    if (!stored) continue;
+    json& dependent = stored->object;
     json kept = json::array();
     for (const json& ref : ArrayAt(dependent, "/metadata/ownerReferences"))
       if (StringAt(ref, "/uid", "") != uid) kept.push_back(ref);
@@ -195,8 +198,7 @@ absl::Status GarbageCollector::OrphanDependents(const apiserver::ResourcePath& p
       dependent["metadata"].erase("ownerReferences");
     else
       dependent["metadata"]["ownerReferences"] = std::move(kept);
-    apiserver::ResourcePath dependent_path = PathOf(type, dependent);
-    auto updated = handler_->Update(dependent_path, std::move(dependent));
+    auto updated = handler_->Update(stored->path, std::move(dependent));
     // A conflict is retried with what is current (the key stays dirty).
     if (!updated.ok() && apiserver::HttpCode(updated.status()) != 404) return updated.status();
   }

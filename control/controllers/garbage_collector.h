@@ -23,6 +23,7 @@
 #define SLUICE_CONTROL_CONTROLLERS_GARBAGE_COLLECTOR_H_
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -63,7 +64,13 @@ class GarbageCollector : public StoreController {
   std::vector<OwnerRef> Index(const std::string& key, std::vector<OwnerRef> refs);
   absl::StatusOr<OwnerState> StateOf(const OwnerRef& ref);
 
-  // What the object at `key` needs now, as the store has it.
+  // The object at `key` as the store has it now, and where it is served.
+  struct Stored {
+    apiserver::ResourcePath path;
+    nlohmann::json object;
+  };
+  absl::StatusOr<std::optional<Stored>> Read(const std::string& key);
+  // What the object at `key` needs now.
   absl::Status Process(const std::string& key);
   // Deletes `object` when none of its owners is left, or drops its
   // references to the owners that are gone when another one is.

@@ -37,6 +37,13 @@ class GarbageCollectorTest : public StoreTest {
             {"controller", true},
             {"blockOwnerDeletion", block}};
   }
+  // A reference to a ConfigMap that was never made.
+  static json NeverExisted() {
+    return {{"apiVersion", "v1"},
+            {"kind", "ConfigMap"},
+            {"name", "never"},
+            {"uid", "00000000-0000-4000-8000-000000000000"}};
+  }
   json Create(const std::string& plural, json object) {
     auto created = handler_->Create(Path(plural), std::move(object));
     EXPECT_TRUE(created.ok()) << created.status();
@@ -189,11 +196,7 @@ TEST_F(GarbageCollectorTest, ReferencesToAbsentOrReplacedOwnersAreCollectedAtSta
   ASSERT_TRUE(Delete("configmaps", "owner").ok());
   json new_owner = ConfigMap("owner");
   ConfigMap("current", json::array({RefTo(new_owner)}));
-  json never = {{"apiVersion", "v1"},
-                {"kind", "ConfigMap"},
-                {"name", "never"},
-                {"uid", "00000000-0000-4000-8000-000000000000"}};
-  ConfigMap("dangling", json::array({never}));
+  ConfigMap("dangling", json::array({NeverExisted()}));
   collector_->Start();
   EXPECT_TRUE(
       WaitFor([&] { return !Exists("configmaps", "stale") && !Exists("configmaps", "dangling"); }));
@@ -206,11 +209,7 @@ TEST_F(GarbageCollectorTest, UnresolvableOwnerKindsAreLeftAlone) {
                  {"name", "w"},
                  {"uid", "00000000-0000-4000-8000-000000000001"}};
   ConfigMap("a-widget-config", json::array({widget}));
-  json never = {{"apiVersion", "v1"},
-                {"kind", "ConfigMap"},
-                {"name", "never"},
-                {"uid", "00000000-0000-4000-8000-000000000000"}};
-  ConfigMap("dangling", json::array({never}));
+  ConfigMap("dangling", json::array({NeverExisted()}));
   collector_->Start();
   // Both are looked at in the first pass, the one that sorts first first.
   ASSERT_TRUE(WaitFor([&] { return !Exists("configmaps", "dangling"); }));

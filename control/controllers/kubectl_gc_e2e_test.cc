@@ -43,13 +43,17 @@ class KubectlGarbageCollectorTest : public apiserver::KubectlTest {
   }
 
   static std::string OwnerRef(const std::string& api_version, const std::string& kind,
-                              const std::string& name, const std::string& uid) {
+                              const std::string& name, const std::string& uid,
+                              bool controller = true) {
     return "  ownerReferences:\n  - {apiVersion: " + api_version + ", kind: " + kind +
-           ", name: " + name + ", uid: " + uid + ", controller: true, blockOwnerDeletion: true}\n";
+           ", name: " + name + ", uid: " + uid +
+           ", controller: " + (controller ? "true" : "false") + ", blockOwnerDeletion: true}\n";
   }
 
   // Deployment `name`, ReplicaSet `name`-1 owned by it (with `rs_meta` added
-  // to its metadata) and Pod `name`-1-a owned by that, with kubectl apply.
+  // to its metadata; 0 replicas) and Pod `name`-1-a owned by that, with
+  // kubectl apply. The Pod's reference is not the controller's, so the
+  // ReplicaSet controller does not count it (and delete it as surplus).
   static void MakeDeploymentTree(const std::string& name, const std::string& rs_meta = "") {
     std::string deploy = File(name + "-deploy.yaml",
                               "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name +
@@ -66,7 +70,7 @@ class KubectlGarbageCollectorTest : public apiserver::KubectlTest {
     std::string pod =
         File(name + "-pod.yaml",
              "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "-1-a\n" +
-                 OwnerRef("apps/v1", "ReplicaSet", name + "-1", Uid("rs " + name + "-1")) +
+                 OwnerRef("apps/v1", "ReplicaSet", name + "-1", Uid("rs " + name + "-1"), false) +
                  "spec:\n  containers:\n  - {name: c, image: nginx}\n");
     applied = Kubectl("apply -f " + pod);
     ASSERT_EQ(applied.code, 0) << applied.output;
