@@ -27,14 +27,8 @@ class DeploymentControllerTest : public StoreTest {
     return {.type = registry_.Find("apps", "v1", plural), .ns = "default", .name = name};
   }
   json CreateDeployment(const std::string& name, int replicas) {
-    json containers = json::array({{{"name", "c"}, {"image", "nginx:1"}}});
     json deploy = {{"metadata", {{"name", name}}},
-                   {"spec",
-                    {{"replicas", replicas},
-                     {"selector", {{"matchLabels", {{"app", name}}}}},
-                     {"template",
-                      {{"metadata", {{"labels", {{"app", name}}}}},
-                       {"spec", {{"containers", containers}}}}}}}};
+                   {"spec", WorkloadSpec(name, replicas, "nginx:1")}};
     auto created = handler_->Create(Path("deployments"), deploy);
     EXPECT_TRUE(created.ok()) << created.status();
     return created.ok() ? *created : json();

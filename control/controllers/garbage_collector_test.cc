@@ -56,20 +56,12 @@ class GarbageCollectorTest : public StoreTest {
     if (!finalizers.empty()) cm["metadata"]["finalizers"] = finalizers;
     return Create("configmaps", cm);
   }
-  // A workload spec selecting app=<app>, with no replicas.
-  static json WorkloadSpec(const std::string& app) {
-    json containers = json::array({{{"name", "c"}, {"image", "nginx"}}});
-    return {{"replicas", 0},
-            {"selector", {{"matchLabels", {{"app", app}}}}},
-            {"template",
-             {{"metadata", {{"labels", {{"app", app}}}}}, {"spec", {{"containers", containers}}}}}};
-  }
   json Deployment(const std::string& name) {
-    return Create("deployments", {{"metadata", {{"name", name}}}, {"spec", WorkloadSpec(name)}});
+    return Create("deployments", {{"metadata", {{"name", name}}}, {"spec", WorkloadSpec(name, 0)}});
   }
   json ReplicaSet(const std::string& name, const json& owner, const json& finalizers = {}) {
     json rs = {{"metadata", {{"name", name}, {"ownerReferences", json::array({RefTo(owner)})}}},
-               {"spec", WorkloadSpec(name)}};
+               {"spec", WorkloadSpec(name, 0)}};
     if (!finalizers.is_null()) rs["metadata"]["finalizers"] = finalizers;
     return Create("replicasets", rs);
   }

@@ -19,17 +19,6 @@ using ::testing::HasSubstr;
 
 class KubectlGarbageCollectorTest : public apiserver::KubectlTest {
  protected:
-  // Runs `kubectl args` until its output matches `regex` (10 s at most).
-  static Result KubectlUntil(const std::string& args, const std::string& regex) {
-    Result r;
-    for (int i = 0; i < 50; ++i) {
-      r = Kubectl(args);
-      if (::testing::Matches(ContainsRegex(regex))(r.output)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return r;
-  }
-
   static std::string Uid(const std::string& what) {
     Result r = Kubectl("get " + what + " -o jsonpath={.metadata.uid}");
     EXPECT_EQ(r.code, 0) << r.output;

@@ -22,17 +22,6 @@ using ::testing::HasSubstr;
 
 class KubectlWorkloadsControllersTest : public apiserver::KubectlTest {
  protected:
-  // Runs `kubectl args` until its output matches `regex` (10 s at most).
-  static Result KubectlUntil(const std::string& args, const std::string& regex) {
-    Result r;
-    for (int i = 0; i < 50; ++i) {
-      r = Kubectl(args);
-      if (::testing::Matches(ContainsRegex(regex))(r.output)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return r;
-  }
-
   // The Pods of app=`app` once there are `count` of them (10 s at most).
   static std::vector<std::string> PodsWhenThereAre(const std::string& app, size_t count) {
     std::vector<std::string> names;

@@ -30,14 +30,7 @@ class ReplicaSetControllerTest : public StoreTest {
     return {.type = registry_.Find("", "v1", "pods"), .ns = "default", .name = name};
   }
   json CreateRs(const std::string& name, int replicas) {
-    json containers = json::array({{{"name", "c"}, {"image", "nginx"}}});
-    json rs = {{"metadata", {{"name", name}}},
-               {"spec",
-                {{"replicas", replicas},
-                 {"selector", {{"matchLabels", {{"app", name}}}}},
-                 {"template",
-                  {{"metadata", {{"labels", {{"app", name}}}}},
-                   {"spec", {{"containers", containers}}}}}}}};
+    json rs = {{"metadata", {{"name", name}}}, {"spec", WorkloadSpec(name, replicas)}};
     auto created = handler_->Create(Rs(), rs);
     EXPECT_TRUE(created.ok()) << created.status();
     return created.ok() ? *created : json();
