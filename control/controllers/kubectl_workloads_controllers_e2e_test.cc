@@ -2,8 +2,8 @@
 // appear for a ReplicaSet made with `kubectl apply`, follow `kubectl scale`,
 // show in `kubectl get rs,pods`, and go with the ReplicaSet (garbage
 // collector); a Deployment gets a ReplicaSet per template (`kubectl set
-// image` makes a second, the first goes to 0) and `kubectl scale deploy`
-// reaches its Pods.
+// image` makes a second, the first goes to 0), `kubectl scale deploy`
+// reaches its Pods and `kubectl rollout status` reads the status.
 #include <chrono>
 #include <string>
 #include <thread>
@@ -100,8 +100,17 @@ TEST_F(KubectlWorkloadsControllersTest, DeploymentsGetAReplicaSetPerTemplateAndS
       "^nginx:2 nginx:2 nginx:2 $");
   EXPECT_EQ(images.output, "nginx:2 nginx:2 nginx:2 ");
 
+  // rollout status reads the status: no Pod becomes available without a
+  // node runtime, so it waits; at 0 replicas the rollout is complete.
+  Result waiting = Kubectl("rollout status deploy/api --timeout=2s");
+  EXPECT_NE(waiting.code, 0);
+  EXPECT_THAT(waiting.output, HasSubstr("0 of 3 updated replicas are available"));
+  ASSERT_EQ(Kubectl("scale deploy api --replicas=0").code, 0);
+  Result done = Kubectl("rollout status deploy/api --timeout=20s");
+  EXPECT_EQ(done.code, 0) << done.output;
+  EXPECT_THAT(done.output, HasSubstr("deployment \"api\" successfully rolled out"));
+
   ASSERT_EQ(Kubectl("delete deploy api").code, 0);
-  EXPECT_EQ(PodsWhenThereAre("api", 0).size(), 0u);
   EXPECT_THAT(KubectlUntil("get rs -l app=api", "No resources").output,
               HasSubstr("No resources found"));
 }
