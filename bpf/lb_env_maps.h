@@ -7,9 +7,6 @@
 
 #include "bpf/lb_maps.h"
 
-/* Added to the kernel clock; tests move time forward with it. */
-volatile __u64 lb_clock_offset_ns = 0;
-
 static __always_inline const struct lb_config* lb_map_config(struct lb_ctx* c) {
   __u32 k = 0;
   return bpf_map_lookup_elem(&lb_config, &k);
@@ -45,19 +42,51 @@ static __always_inline int lb_map_backend_port(struct lb_ctx* c, __be16 port) {
 }
 #define lb_map_affinity(c, k) ((struct lb_affinity_value*)bpf_map_lookup_elem(&lb_affinity, k))
 #define lb_map_affinity_update(c, k, v) bpf_map_update_elem(&lb_affinity, k, v, BPF_ANY)
-#define lb_map_ct(c, k) ((struct lb_ct_entry*)bpf_map_lookup_elem(&lb_ct, k))
-#define lb_map_ct_update(c, k, v, only_new) \
-  bpf_map_update_elem(&lb_ct, k, v, (only_new) ? BPF_NOEXIST : BPF_ANY)
+static __always_inline void lb_ct4_key_of(const struct lb_ct_key* k, struct lb_ct4_key* k4) {
+  k4->saddr = k->saddr.v4;
+  k4->daddr = k->daddr.v4;
+  k4->sport = k->sport;
+  k4->dport = k->dport;
+  k4->proto = k->proto;
+  k4->pad[0] = k4->pad[1] = k4->pad[2] = 0;
+}
+static __always_inline struct lb_ct_entry* lb_map_ct(struct lb_ctx* c, const struct lb_ct_key* k) {
+  if (k->family == LB_AF_INET) {
+    struct lb_ct4_key k4;
+    lb_ct4_key_of(k, &k4);
+    return bpf_map_lookup_elem(&lb_ct4, &k4);
+  }
+  return bpf_map_lookup_elem(&lb_ct6, k);
+}
+static __always_inline long lb_map_ct_update(struct lb_ctx* c, const struct lb_ct_key* k,
+                                             const struct lb_ct_entry* v, int only_new) {
+  __u64 flags = only_new ? BPF_NOEXIST : BPF_ANY;
+  if (k->family == LB_AF_INET) {
+    struct lb_ct4_key k4;
+    lb_ct4_key_of(k, &k4);
+    return bpf_map_update_elem(&lb_ct4, &k4, v, flags);
+  }
+  return bpf_map_update_elem(&lb_ct6, k, v, flags);
+}
 #define lb_map_frag(c, k) ((struct lb_frag_value*)bpf_map_lookup_elem(&lb_frags, k))
 #define lb_map_frag_update(c, k, v) bpf_map_update_elem(&lb_frags, k, v, BPF_ANY)
 static __always_inline __u32 lb_rr_next(struct lb_ctx* c, __u32 id) {
   __u32* v = bpf_map_lookup_elem(&lb_rr, &id);
   return v ? __sync_fetch_and_add(v, 1) : 0;
 }
-/* The coarse clock (CLOCK_MONOTONIC_COARSE, a tick's resolution): every
- * timeout the core keeps is in seconds, and the precise clock's TSC read cost
- * about 15 ns a packet in a VM, a tenth of an established flow's cost. */
-#define lb_now_ns(c) (bpf_ktime_get_coarse_ns() + lb_clock_offset_ns)
+/* A tick's resolution is enough: every timeout the core keeps is in seconds.
+ * Jiffies because the JIT inlines bpf_jiffies64() into one load, where a
+ * helper call (the precise clock's TSC read: ~15 ns a packet in a VM; the
+ * coarse clock's: ~10 ns with the return-thunk mitigations of AMD hosts) is a
+ * tenth of an established flow's cost. See struct lb_clock. */
+static __always_inline __u64 lb_clock_ns(void) {
+  __u32 k = 0;
+  const struct lb_clock* c = bpf_map_lookup_elem(&lb_clock, &k);
+  if (!c) return bpf_ktime_get_coarse_ns();
+  if (!c->ns_per_tick) return bpf_ktime_get_coarse_ns() + c->offset_ns;
+  return bpf_jiffies64() * c->ns_per_tick + c->base_ns + c->offset_ns;
+}
+#define lb_now_ns(c) lb_clock_ns()
 #define lb_random(c) bpf_get_prandom_u32()
 static __always_inline void lb_count(struct lb_ctx* c, __u32 slot, __u32 bytes) {
   __u64* v = bpf_map_lookup_elem(&lb_counters, &slot);

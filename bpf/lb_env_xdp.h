@@ -10,6 +10,7 @@ typedef struct xdp_md lb_raw_ctx;
 
 struct lb_ctx {
   struct xdp_md* raw;
+  __u32 len; /* the frame's length, kept across head and tail moves */
 };
 
 #include "bpf/lb_env_maps.h"
@@ -35,14 +36,24 @@ static __always_inline __u8* lb_pkt_data(struct lb_ctx* c) {
 static __always_inline __u8* lb_pkt_end(struct lb_ctx* c) {
   return lb_xdp_end(c->raw);
 }
+/* The core asks for the length several times a packet; each helper call
+ * costs a few ns (a pointer difference is not something the verifier allows). */
+static __always_inline void lb_xdp_ctx_init(struct lb_ctx* c, struct xdp_md* x) {
+  c->raw = x;
+  c->len = (__u32)bpf_xdp_get_buff_len(x);
+}
 static __always_inline __u32 lb_pkt_len(struct lb_ctx* c) {
-  return (__u32)bpf_xdp_get_buff_len(c->raw);
+  return c->len;
 }
 static __always_inline int lb_pkt_adjust_head(struct lb_ctx* c, int d) {
-  return bpf_xdp_adjust_head(c->raw, d);
+  int rc = bpf_xdp_adjust_head(c->raw, d);
+  c->len = (__u32)bpf_xdp_get_buff_len(c->raw);
+  return rc;
 }
 static __always_inline int lb_pkt_adjust_tail(struct lb_ctx* c, int d) {
-  return bpf_xdp_adjust_tail(c->raw, d);
+  int rc = bpf_xdp_adjust_tail(c->raw, d);
+  c->len = (__u32)bpf_xdp_get_buff_len(c->raw);
+  return rc;
 }
 /* XDP sees frames as the wire carries them: checksums are complete. */
 static __always_inline int lb_pkt_l4_csum_partial(struct lb_ctx* c) {

@@ -94,12 +94,20 @@ struct {
   __type(value, struct lb_affinity_value);
 } lb_affinity SEC(".maps");
 
+/* Conntrack, by family: IPv4 under the compact key. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, LB_MAX_CT);
+  __type(key, struct lb_ct4_key);
+  __type(value, struct lb_ct_entry);
+} lb_ct4 SEC(".maps");
+
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, LB_MAX_CT);
   __type(key, struct lb_ct_key);
   __type(value, struct lb_ct_entry);
-} lb_ct SEC(".maps");
+} lb_ct6 SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -149,6 +157,13 @@ struct {
   __type(key, struct lb_sock_rev_key);
   __type(value, struct lb_sock_rev_value);
 } lb_sock_rev SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct lb_clock);
+} lb_clock SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

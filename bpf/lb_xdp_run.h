@@ -34,7 +34,8 @@ static __always_inline int lb_xdp_forward(struct xdp_md* xdp) {
 }
 
 static __always_inline int lb_xdp(struct xdp_md* xdp, int hook) {
-  struct lb_ctx ctx = {.raw = xdp};
+  struct lb_ctx ctx;
+  lb_xdp_ctx_init(&ctx, xdp);
   struct lb_result res;
   lb_process(&ctx, hook, &res);
   switch (res.verdict) {

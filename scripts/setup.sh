@@ -13,7 +13,7 @@ PACKAGES=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc etcd-server
   libbpf-dev bpftool linux-libc-dev
   iproute2 tcpdump ethtool iputils-ping curl
-  iptables nftables conntrack gnuplot-nox
+  iptables nftables conntrack gnuplot-nox openssl
 )
 
 missing=()

@@ -169,6 +169,14 @@ TEST(SelfSubjectAccessReview, BadReviewsAreClearErrors) {
   EXPECT_EQ(truncated.status, 400);
   request.body = "not protobuf";
   EXPECT_EQ(ServeSelfSubjectAccessReview(AdminUser(), request).status, 400);
+  // The error quotes the kind; bytes that are not UTF-8 still make a Status.
+  request.body = kCanICreateServices;
+  ASSERT_EQ(request.body[33], 'S');
+  request.body[33] = '\xff';
+  HttpResponse garbled = ServeSelfSubjectAccessReview(AdminUser(), request);
+  EXPECT_EQ(garbled.status, 400);
+  EXPECT_NE(json::parse(garbled.body)["message"].get<std::string>().find("elfSubjectAccessReview"),
+            std::string::npos);
   request.method = "GET";
   EXPECT_EQ(ServeSelfSubjectAccessReview(AdminUser(), request).status, 405);
 }

@@ -58,7 +58,10 @@ absl::Status Make(int code, absl::string_view reason, std::string message,
                {"code", code}};
   if (details) body["details"] = *details;
   absl::Status status(CodeFor(code), message);
-  status.SetPayload(kPayloadUrl, absl::Cord(body.dump()));
+  // A message may quote what a client sent; bytes that are not UTF-8 are
+  // replaced rather than thrown about (nlohmann's default).
+  status.SetPayload(kPayloadUrl,
+                    absl::Cord(body.dump(-1, ' ', false, json::error_handler_t::replace)));
   return status;
 }
 
@@ -205,7 +208,8 @@ int HttpCode(const absl::Status& status) {
 
 HttpResponse StatusResponse(const absl::Status& status) {
   json body = StatusBody(status);
-  return {.status = body.value("code", 500), .body = body.dump()};
+  return {.status = body.value("code", 500),
+          .body = body.dump(-1, ' ', false, json::error_handler_t::replace)};
 }
 
 }  // namespace sluice::apiserver

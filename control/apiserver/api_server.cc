@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "control/apiserver/files.h"
 #include "control/apiserver/kubernetes_service.h"
+#include "control/controllers/allocators/allocation_store.h"
 #include "control/status_macros.h"
 #include "control/store/store_open.h"
 
@@ -133,18 +134,23 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptio
   // The store: SQLite in the data directory, or a shared etcd.
   std::string store_spec = options.data_dir + "/state.db";
   if (!options.store.empty()) {
-    if (!absl::StartsWith(options.store, store::kEtcdScheme))
+    if (!store::IsEtcdSpec(options.store))
       return absl::InvalidArgumentError(
-          absl::StrCat("store \"", options.store, "\": expected etcd://host:port[,host:port]"));
+          absl::StrCat("store \"", options.store, "\": expected etcd[s]://host:port[,host:port]"));
     store_spec = options.store;
   }
   std::unique_ptr<ApiServer> server(new ApiServer());
   server->listen_address_ = options.listen_address;
-  auto store = store::OpenStore(store_spec);
+  auto store = store::OpenStore(store_spec, "", options.etcd_tls);
   if (!store.ok())
     return absl::Status(store.status().code(),
                         absl::StrCat("opening the store: ", store.status().message()));
-  server->store_ = *std::move(store);
+  // Services write their ClusterIPs and node ports as keys of their own, so
+  // that servers sharing an etcd never allocate one twice.
+  server->store_ = std::make_unique<controllers::AllocationRecordingStore>(*std::move(store));
+  if (auto repaired = controllers::RepairAllocations(*server->store_); !repaired.ok())
+    return absl::Status(repaired.status().code(),
+                        absl::StrCat("repairing the allocations: ", repaired.status().message()));
   server->registry_ = DefaultRegistry();
   if (auto s = UseServiceNetwork(server->registry_, options.service_network); !s.ok()) return s;
   server->router_ = std::make_unique<Router>(server->store_.get(), &server->registry_);

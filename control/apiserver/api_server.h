@@ -25,6 +25,7 @@
 #include "control/apiserver/resource_type.h"
 #include "control/apiserver/router.h"
 #include "control/apiserver/service_network.h"
+#include "control/store/etcd_tls.h"
 #include "control/store/store.h"
 
 namespace sluice::apiserver {
@@ -33,8 +34,9 @@ struct ApiServerOptions {
   std::string data_dir;
   // "etcd://host:port[,host:port]": the objects are in that etcd cluster,
   // shared by every server given it, instead of data_dir's state.db (the
-  // certificates and tokens stay in data_dir). Empty: SQLite.
+  // certificates and tokens stay in data_dir). Empty: SQLite. etcds://: TLS.
   std::string store;
+  store::EtcdTls etcd_tls;                   // --etcd-cafile, --etcd-certfile, --etcd-keyfile
   std::string listen_address = "127.0.0.1";  // HTTPS
   uint16_t port = 6443;                      // 0: any free port
   // How other machines reach the server: a name in the certificate and the

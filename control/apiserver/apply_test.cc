@@ -36,9 +36,9 @@ const json* EntryOf(const json& object, const std::string& manager) {
   return nullptr;
 }
 
-TEST_F(ApplyTest, ApplyCreatesAndRecordsTheAppliedFields) {
+TEST_F(ApplyTest, ApplyCreatesWith201AndRecordsTheAppliedFields) {
   Reply created = Apply("alice", ServiceYaml(8080));
-  ASSERT_EQ(created.status, 200) << created.raw;
+  ASSERT_EQ(created.status, 201) << created.raw;
   EXPECT_EQ(created.body["spec"]["ports"][0]["targetPort"], 8080);
   EXPECT_FALSE(created.body["spec"]["clusterIP"].get<std::string>().empty());
   const json* entry = EntryOf(created.body, "alice");
@@ -59,7 +59,7 @@ TEST_F(ApplyTest, ApplyCreatesAndRecordsTheAppliedFields) {
 }
 
 TEST_F(ApplyTest, ASecondApplyUpdatesAndAnUnchangedOneWritesNothing) {
-  ASSERT_EQ(Apply("alice", ServiceYaml(8080)).status, 200);
+  ASSERT_EQ(Apply("alice", ServiceYaml(8080)).status, 201);
   Reply updated = Apply("alice", ServiceYaml(9090));
   ASSERT_EQ(updated.status, 200) << updated.raw;
   EXPECT_EQ(updated.body["spec"]["ports"][0]["targetPort"], 9090);
@@ -70,7 +70,7 @@ TEST_F(ApplyTest, ASecondApplyUpdatesAndAnUnchangedOneWritesNothing) {
 }
 
 TEST_F(ApplyTest, FieldsTheManagerNoLongerAppliesAreRemoved) {
-  ASSERT_EQ(Apply("alice", ServiceYaml(8080, "tier: front")).status, 200);
+  ASSERT_EQ(Apply("alice", ServiceYaml(8080, "tier: front")).status, 201);
   ASSERT_EQ(Apply("bob", ServiceYaml(8080, "owner: bob")).status, 200);
   Reply dropped = Apply("alice", ServiceYaml(8080));
   ASSERT_EQ(dropped.status, 200) << dropped.raw;
@@ -87,7 +87,7 @@ TEST_F(ApplyTest, FieldsTheManagerNoLongerAppliesAreRemoved) {
 }
 
 TEST_F(ApplyTest, AnotherManagersDifferentValueConflictsUnlessForced) {
-  ASSERT_EQ(Apply("alice", ServiceYaml(8080)).status, 200);
+  ASSERT_EQ(Apply("alice", ServiceYaml(8080)).status, 201);
   Reply conflict = Apply("bob", ServiceYaml(9090));
   ASSERT_EQ(conflict.status, 409) << conflict.raw;
   EXPECT_EQ(conflict.body["reason"], "Conflict");
@@ -113,7 +113,7 @@ TEST_F(ApplyTest, AnotherManagersDifferentValueConflictsUnlessForced) {
 }
 
 TEST_F(ApplyTest, OtherWritersAreRecordedAsUpdatesAndTakeTheFieldsTheyChange) {
-  ASSERT_EQ(Apply("alice", ServiceYaml(8080)).status, 200);
+  ASSERT_EQ(Apply("alice", ServiceYaml(8080)).status, 201);
   Reply patched = Call("PATCH", std::string(kWeb) + "?fieldManager=kubectl-edit",
                        R"({"spec":{"ports":[{"port":80,"targetPort":7070}]}})",
                        "application/strategic-merge-patch+json");

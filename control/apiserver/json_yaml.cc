@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "control/apiserver/api_error.h"
+#include "control/apiserver/proto_object.h"
 
 namespace sluice::apiserver {
 namespace {
@@ -100,8 +101,11 @@ absl::StatusOr<json> YamlTextToJson(absl::string_view text) {
 
 absl::StatusOr<json> ParseBody(absl::string_view body, absl::string_view content_type) {
   json value;
-  if (absl::StrContains(content_type, "protobuf")) return UnsupportedMediaTypeError(content_type);
-  if (absl::StrContains(content_type, "yaml")) {
+  if (absl::StrContains(content_type, "application/vnd.kubernetes.protobuf")) {
+    auto parsed = ProtoObjectToJson(body);
+    if (!parsed.ok()) return parsed.status();
+    value = std::move(*parsed);
+  } else if (absl::StrContains(content_type, "yaml")) {
     auto parsed = YamlTextToJson(body);
     if (!parsed.ok()) return parsed.status();
     value = std::move(*parsed);

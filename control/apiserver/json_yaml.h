@@ -17,7 +17,8 @@ YAML::Node JsonToYaml(const nlohmann::json& value);
 // integer, float, else string); quoted ones are strings. One document only.
 absl::StatusOr<nlohmann::json> YamlTextToJson(absl::string_view text);
 
-// A request body as JSON, from JSON or YAML by its content type. Malformed or
+// A request body as JSON, from JSON, YAML or Kubernetes' protobuf
+// (proto_object.h) by its content type. Malformed or
 // non-object bodies are BadRequest; nesting deeper than kMaxDepth too, so a
 // hostile body cannot exhaust the stack of later recursive code.
 inline constexpr int kMaxBodyDepth = 100;

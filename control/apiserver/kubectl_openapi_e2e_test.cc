@@ -2,6 +2,8 @@
 // validation: `kubectl explain` reads our schemas, and `--validate` (strict
 // by default, since the server advertises fieldValidation) is the server's.
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "control/apiserver/kubectl_test_util.h"
 #include "gmock/gmock.h"
@@ -42,7 +44,8 @@ TEST_F(KubectlTest, ExplainServiceSpecShowsFieldsAndDescriptions) {
 
   Result ports = Kubectl("explain service.spec.ports");
   ASSERT_EQ(ports.code, 0) << ports.output;
-  EXPECT_THAT(ports.output, HasSubstr("targetPort\t<"));
+  // As kubectl shows it against kube-apiserver: <IntOrString>, not <string>.
+  EXPECT_THAT(ports.output, HasSubstr("targetPort\t<IntOrString>"));
   EXPECT_THAT(ports.output, HasSubstr("The port number or name on the pods"));
   EXPECT_THAT(ports.output, HasSubstr("nodePort\t<integer>"));
 
@@ -54,6 +57,27 @@ TEST_F(KubectlTest, ExplainServiceSpecShowsFieldsAndDescriptions) {
   Result missing = Kubectl("explain service.spec.portz");
   EXPECT_NE(missing.code, 0) << missing.output;
   EXPECT_THAT(missing.output, HasSubstr("portz"));
+}
+
+TEST_F(KubectlTest, ExplainKnowsNodesEndpointsEventsAndIntOrString) {
+  for (const auto& [path, text] : std::vector<std::pair<std::string, std::string>>{
+           {"deployment.spec.strategy.rollingUpdate", "maxSurge\t<IntOrString>"},
+           {"node.status.addresses", "FIELD: addresses <[]NodeAddress>"},
+           {"node.status.addresses", "address\t<string>"},
+           {"endpoints.subsets", "notReadyAddresses\t<[]EndpointAddress>"},
+           {"events", "KIND:       Event"},
+           {"events", "involvedObject\t<ObjectReference>"}}) {
+    Result explained = Kubectl("explain " + path);
+    EXPECT_EQ(explained.code, 0) << path << ": " << explained.output;
+    EXPECT_THAT(explained.output, HasSubstr(text)) << path;
+  }
+
+  // The schemas check bodies too.
+  Result typo = Kubectl("create -f " + File("node.yaml",
+                                            "apiVersion: v1\nkind: Node\nmetadata:\n"
+                                            "  name: typo-node\nspec:\n  podCIDRz: 10.0.0.0/24\n"));
+  EXPECT_NE(typo.code, 0) << typo.output;
+  EXPECT_THAT(typo.output, HasSubstr("unknown field \"spec.podCIDRz\""));
 }
 
 TEST_F(KubectlTest, ApplyAndCreateRejectUnknownFieldsUnlessValidationIsOff) {

@@ -11,9 +11,6 @@ namespace {
 using json = nlohmann::json;
 
 constexpr char kIntOrString[] = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
-constexpr char kApiVersion[] = "Versioned schema of this object; the server converts to it.";
-constexpr char kKind[] = "The REST resource this object is, in CamelCase.";
-constexpr char kMetadata[] = "Standard object metadata: name, namespace, labels, ...";
 
 std::vector<SchemaType> MakeTypes() {
   return {
@@ -83,9 +80,9 @@ std::vector<SchemaType> MakeTypes() {
       {"io.k8s.api.core.v1.Service",
        "A named abstraction of a set of pods: a virtual address and ports the proxy forwards to "
        "them.",
-       {{"apiVersion", "string", kApiVersion},
-        {"kind", "string", kKind},
-        {"metadata", "ObjectMeta", kMetadata},
+       {{"apiVersion", "string", kSchemaApiVersion},
+        {"kind", "string", kSchemaKind},
+        {"metadata", "ObjectMeta", kSchemaMetadata},
         {"spec", "ServiceSpec", "The desired behavior of the service."},
         {"status", "ServiceStatus", "The observed state of the service; set by the system."}},
        true,
@@ -163,9 +160,9 @@ std::vector<SchemaType> MakeTypes() {
       // core/v1: ConfigMap, Namespace
       {"io.k8s.api.core.v1.ConfigMap",
        "Configuration data for pods to consume.",
-       {{"apiVersion", "string", kApiVersion},
-        {"kind", "string", kKind},
-        {"metadata", "ObjectMeta", kMetadata},
+       {{"apiVersion", "string", kSchemaApiVersion},
+        {"kind", "string", kSchemaKind},
+        {"metadata", "ObjectMeta", kSchemaMetadata},
         {"data", "map", "UTF-8 configuration data."},
         {"binaryData", "map", "Binary configuration data, base64 encoded."},
         {"immutable", "boolean", "When true, data cannot be changed."}},
@@ -175,9 +172,9 @@ std::vector<SchemaType> MakeTypes() {
        "ConfigMap"},
       {"io.k8s.api.core.v1.Namespace",
        "A scope for names.",
-       {{"apiVersion", "string", kApiVersion},
-        {"kind", "string", kKind},
-        {"metadata", "ObjectMeta", kMetadata},
+       {{"apiVersion", "string", kSchemaApiVersion},
+        {"kind", "string", kSchemaKind},
+        {"metadata", "ObjectMeta", kSchemaMetadata},
         {"spec", "NamespaceSpec", "The desired state of the namespace."},
         {"status", "NamespaceStatus", "The observed state of the namespace."}},
        true,
@@ -201,9 +198,9 @@ std::vector<SchemaType> MakeTypes() {
 
       {"io.k8s.api.core.v1.Secret",
        "Secret data, such as a password, a token or a key.",
-       {{"apiVersion", "string", kApiVersion},
-        {"kind", "string", kKind},
-        {"metadata", "ObjectMeta", kMetadata},
+       {{"apiVersion", "string", kSchemaApiVersion},
+        {"kind", "string", kSchemaKind},
+        {"metadata", "ObjectMeta", kSchemaMetadata},
         {"data", "map", "The secret's values, base64 encoded."},
         {"stringData", "map", "Values given as plain text; merged into data on write."},
         {"type", "string", "What the secret holds, for programs to handle it; default Opaque."},
@@ -214,9 +211,9 @@ std::vector<SchemaType> MakeTypes() {
        "Secret"},
       {"io.k8s.api.core.v1.ServiceAccount",
        "An identity for processes that run in pods.",
-       {{"apiVersion", "string", kApiVersion},
-        {"kind", "string", kKind},
-        {"metadata", "ObjectMeta", kMetadata},
+       {{"apiVersion", "string", kSchemaApiVersion},
+        {"kind", "string", kSchemaKind},
+        {"metadata", "ObjectMeta", kSchemaMetadata},
         {"secrets", "[]ObjectReference", "Secrets pods of this account may use.", "name", "merge"},
         {"imagePullSecrets", "[]LocalObjectReference", "Secrets for pulling the pods' images."},
         {"automountServiceAccountToken", "boolean",
@@ -232,9 +229,9 @@ std::vector<SchemaType> MakeTypes() {
       // coordination.k8s.io/v1
       {"io.k8s.api.coordination.v1.Lease",
        "A lease: who holds a lock and until when.",
-       {{"apiVersion", "string", kApiVersion},
-        {"kind", "string", kKind},
-        {"metadata", "ObjectMeta", kMetadata},
+       {{"apiVersion", "string", kSchemaApiVersion},
+        {"kind", "string", kSchemaKind},
+        {"metadata", "ObjectMeta", kSchemaMetadata},
         {"spec", "LeaseSpec", "The lease's holder and terms."}},
        true,
        "coordination.k8s.io",
@@ -254,9 +251,9 @@ std::vector<SchemaType> MakeTypes() {
       // discovery.k8s.io/v1
       {"io.k8s.api.discovery.v1.EndpointSlice",
        "A subset of the endpoints of a service.",
-       {{"apiVersion", "string", kApiVersion},
-        {"kind", "string", kKind},
-        {"metadata", "ObjectMeta", kMetadata},
+       {{"apiVersion", "string", kSchemaApiVersion},
+        {"kind", "string", kSchemaKind},
+        {"metadata", "ObjectMeta", kSchemaMetadata},
         {"addressType", "string", "IPv4, IPv6 or FQDN: the type of every address in the slice."},
         {"endpoints", "[]Endpoint", "The endpoints, at most 1000."},
         {"ports", "[]EndpointPort", "The ports every endpoint exposes."}},
@@ -305,9 +302,9 @@ std::vector<SchemaType> MakeTypes() {
       // apps/v1
       {"io.k8s.api.apps.v1.Deployment",
        "Declarative updates of pods through replica sets.",
-       {{"apiVersion", "string", kApiVersion},
-        {"kind", "string", kKind},
-        {"metadata", "ObjectMeta", kMetadata},
+       {{"apiVersion", "string", kSchemaApiVersion},
+        {"kind", "string", kSchemaKind},
+        {"metadata", "ObjectMeta", kSchemaMetadata},
         {"spec", "DeploymentSpec", "The desired behavior of the deployment."},
         {"status", "DeploymentStatus", "The observed state of the deployment."}},
        true,
@@ -350,9 +347,9 @@ std::vector<SchemaType> MakeTypes() {
        false},
       {"io.k8s.api.apps.v1.ReplicaSet",
        "Keeps a number of pods running.",
-       {{"apiVersion", "string", kApiVersion},
-        {"kind", "string", kKind},
-        {"metadata", "ObjectMeta", kMetadata},
+       {{"apiVersion", "string", kSchemaApiVersion},
+        {"kind", "string", kSchemaKind},
+        {"metadata", "ObjectMeta", kSchemaMetadata},
         {"spec", "ReplicaSetSpec", "The desired state of the replica set."},
         {"status", "any", "The observed state of the replica set."}},
        true,
@@ -369,12 +366,13 @@ std::vector<SchemaType> MakeTypes() {
       // core/v1: pods
       {"io.k8s.api.core.v1.PodTemplateSpec",
        "The pods a controller creates.",
-       {{"metadata", "ObjectMeta", kMetadata}, {"spec", "PodSpec", "The pods' specification."}}},
+       {{"metadata", "ObjectMeta", kSchemaMetadata},
+        {"spec", "PodSpec", "The pods' specification."}}},
       {"io.k8s.api.core.v1.Pod",
        "A group of containers run together on a node.",
-       {{"apiVersion", "string", kApiVersion},
-        {"kind", "string", kKind},
-        {"metadata", "ObjectMeta", kMetadata},
+       {{"apiVersion", "string", kSchemaApiVersion},
+        {"kind", "string", kSchemaKind},
+        {"metadata", "ObjectMeta", kSchemaMetadata},
         {"spec", "PodSpec", "The desired behavior of the pod."},
         {"status", "any", "The observed state of the pod."}},
        true,
@@ -461,7 +459,11 @@ json TypeSchema(const std::string& type, const std::string& description,
 }  // namespace
 
 const std::vector<SchemaType>& SchemaTypes() {
-  static const auto* types = new std::vector<SchemaType>(MakeTypes());
+  static const auto* types = [] {
+    auto* all = new std::vector<SchemaType>(MakeTypes());
+    for (SchemaType& t : NodeEndpointsEventSchemaTypes()) all->push_back(std::move(t));
+    return all;
+  }();
   return *types;
 }
 
@@ -501,12 +503,18 @@ json SchemaDefinitions(const std::string& ref_prefix) {
           json::array({{{"group", t.group}, {"version", t.version}, {"kind", t.kind}}});
     defs[t.name] = std::move(d);
   }
-  // Shown by `kubectl explain` as <IntOrString>; not a SchemaType, since
-  // validation has nothing inside it to check.
-  defs[kIntOrString] = {{"description", "An integer or a string."},
-                        {"type", "string"},
+  // Not a SchemaType, since validation has nothing inside it to check. As
+  // kube-openapi writes it: OpenAPI v3 has no `type` but a oneOf, which
+  // `kubectl explain` shows as <IntOrString> (it names a $ref without a
+  // type); swagger 2.0 has no oneOf, so there it is a string.
+  json int_or_string = {{"description", "An integer or a string."},
                         {"format", "int-or-string"},
                         {"x-kubernetes-int-or-string", true}};
+  if (absl::StartsWith(ref_prefix, "#/components/"))
+    int_or_string["oneOf"] = json::array({{{"type", "integer"}}, {{"type", "string"}}});
+  else
+    int_or_string["type"] = "string";
+  defs[kIntOrString] = std::move(int_or_string);
   return defs;
 }
 

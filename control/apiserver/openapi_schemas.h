@@ -35,7 +35,15 @@ struct SchemaType {
   const char* kind = "";
 };
 
+// The descriptions every kind's apiVersion, kind and metadata share.
+inline constexpr char kSchemaApiVersion[] =
+    "Versioned schema of this object; the server converts to it.";
+inline constexpr char kSchemaKind[] = "The REST resource this object is, in CamelCase.";
+inline constexpr char kSchemaMetadata[] = "Standard object metadata: name, namespace, labels, ...";
+
 const std::vector<SchemaType>& SchemaTypes();
+// The part of the table in openapi_schemas_core.cc (Nodes, Endpoints, Events).
+std::vector<SchemaType> NodeEndpointsEventSchemaTypes();
 // By short name ("ServiceSpec") or full name; nullptr when unknown.
 const SchemaType* FindSchemaType(const std::string& name);
 // The type of a kind served under group/version; nullptr when none.

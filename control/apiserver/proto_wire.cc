@@ -31,7 +31,8 @@ absl::StatusOr<std::vector<ProtoField>> ParseProtoFields(absl::string_view in) {
   while (!in.empty()) {
     uint64_t key = 0;
     if (!ReadVarint(in, &key) || (key >> 3) == 0 || (key >> 3) > UINT32_MAX) return Malformed();
-    ProtoField field{.number = static_cast<uint32_t>(key >> 3)};
+    ProtoField field{.number = static_cast<uint32_t>(key >> 3),
+                     .wire_type = static_cast<uint8_t>(key & 7)};
     switch (key & 7) {
       case 0:
         if (!ReadVarint(in, &field.varint)) return Malformed();

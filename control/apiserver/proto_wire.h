@@ -1,7 +1,7 @@
-// Enough of the protobuf wire format to read the one protobuf body kubectl
-// sends that the server must understand (a SelfSubjectAccessReview from
-// `kubectl auth can-i`): Kubernetes' envelope ("k8s\0" + runtime.Unknown) and
-// the fields of a message, without generated code.
+// Enough of the protobuf wire format to read the protobuf bodies kubectl
+// sends (a SelfSubjectAccessReview from `kubectl auth can-i`, the objects of
+// `kubectl create <kind>`): Kubernetes' envelope ("k8s\0" + runtime.Unknown)
+// and the fields of a message, without generated code.
 #ifndef SLUICE_CONTROL_APISERVER_PROTO_WIRE_H_
 #define SLUICE_CONTROL_APISERVER_PROTO_WIRE_H_
 
@@ -16,6 +16,7 @@ namespace sluice::apiserver {
 
 struct ProtoField {
   uint32_t number = 0;
+  uint8_t wire_type = 0;    // 0 varint, 1 64-bit, 2 length-delimited, 5 32-bit
   uint64_t varint = 0;      // wire types 0, 1 and 5
   absl::string_view bytes;  // wire type 2 (strings, bytes, messages)
 };

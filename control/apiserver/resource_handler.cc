@@ -1,6 +1,7 @@
 #include "control/apiserver/resource_handler.h"
 
 #include <optional>
+#include <random>
 
 #include "absl/algorithm/container.h"
 #include "absl/strings/escaping.h"
@@ -13,6 +14,7 @@
 #include "control/apiserver/patch.h"
 #include "control/apiserver/resources.h"
 #include "control/apiserver/selector.h"
+#include "control/controllers/allocators/allocation_store.h"
 #include "control/status_macros.h"
 
 namespace sluice::apiserver {
@@ -181,6 +183,29 @@ absl::Status ResourceHandler::CheckNamespaceAccepts(const std::string& ns, const
   return absl::OkStatus();
 }
 
+namespace {
+
+// Rounds of allocation when other servers keep taking the values picked.
+constexpr int kAllocationRounds = 5;
+
+uint64_t AllocationStart(int round) {
+  if (round == 0) return 0;
+  std::random_device random;  // rare: only after losing a value to another server
+  return (uint64_t{random()} << 32) | random();
+}
+
+bool IsRetriableAllocationConflict(const absl::Status& status, int round) {
+  return controllers::IsAllocationConflict(status) && round + 1 < kAllocationRounds;
+}
+
+// The last round's conflict: 409, so that clients try again.
+absl::Status AllocationConflict(const ResourceType& type, const std::string& name,
+                                const absl::Status& status) {
+  return ConflictError(SubjectOf(type, name), status.message());
+}
+
+}  // namespace
+
 absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json object,
                                              const WriteOptions& options) {
   const ResourceType& type = *path.type;
@@ -218,15 +243,33 @@ absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json obje
         RecordUpdate(json(), object, type.kind, options.field_manager, clock_()));
   if (type.namespaced)
     SLUICE_RETURN_IF_ERROR(CheckNamespaceAccepts(path.ns, path, meta.value("name", "")));
-  std::optional<absl::MutexLock> allocating;
-  if (type.allocate) {
-    allocating.emplace(&allocate_mu_);
-    SLUICE_RETURN_IF_ERROR(type.allocate(object, *store_));
+  const json unallocated = object;
+  for (int round = 0;; ++round) {
+    std::optional<absl::MutexLock> allocating;
+    if (type.allocate) {
+      allocating.emplace(&allocate_mu_);
+      SLUICE_RETURN_IF_ERROR(type.allocate(object, *store_, AllocationStart(round)));
+    }
+    absl::StatusOr<json> created = CreateAllocated(type, path.ns, generate, std::move(object));
+    // Another server took a value this one picked: pick again.
+    if (IsRetriableAllocationConflict(created.status(), round)) {
+      object = unallocated;
+      continue;
+    }
+    if (controllers::IsAllocationConflict(created.status()))
+      return AllocationConflict(type, unallocated["metadata"].value("name", ""), created.status());
+    return created;
   }
+}
+
+absl::StatusOr<json> ResourceHandler::CreateAllocated(const ResourceType& type,
+                                                      const std::string& ns,
+                                                      const std::string& generate, json object) {
+  json& meta = Metadata(object);
   // A generated name may collide; Kubernetes retries it the same way.
   for (int attempt = 0;; ++attempt) {
     std::string name = meta["name"];
-    auto revision = store_->Create(type.Key(path.ns, name), EncodeObject(object));
+    auto revision = store_->Create(type.Key(ns, name), EncodeObject(object));
     if (revision.ok()) {
       meta["resourceVersion"] = absl::StrCat(*revision);
       return object;
@@ -285,24 +328,33 @@ absl::StatusOr<json> ResourceHandler::Replace(const ResourcePath& path, json obj
   meta.erase("resourceVersion");
   json old_plain = old;
   Metadata(old_plain).erase("resourceVersion");
-  std::optional<absl::MutexLock> allocating;
-  if (type.allocate) {
-    allocating.emplace(&allocate_mu_);
-    SLUICE_RETURN_IF_ERROR(type.allocate(object, *store_));
+  const json unallocated = object;
+  absl::StatusOr<store::WriteResult> written;
+  for (int round = 0;; ++round) {
+    std::optional<absl::MutexLock> allocating;
+    if (type.allocate) {
+      allocating.emplace(&allocate_mu_);
+      SLUICE_RETURN_IF_ERROR(type.allocate(object, *store_, AllocationStart(round)));
+    }
+    if (object == old_plain) {
+      // Nothing changed: no write and no event, as Kubernetes skips no-op updates.
+      return old;
+    }
+    written = WriteOrFinish(type.Key(path.ns, path.name), object, mod_revision);
+    // Another server took a value this one picked: pick again.
+    if (!IsRetriableAllocationConflict(written.status(), round)) break;
+    object = unallocated;
   }
-  if (object == old_plain) {
-    // Nothing changed: no write and no event, as Kubernetes skips no-op updates.
-    return old;
-  }
-  SLUICE_ASSIGN_OR_RETURN(store::WriteResult result,
-                          WriteOrFinish(type.Key(path.ns, path.name), object, mod_revision));
+  if (controllers::IsAllocationConflict(written.status()))
+    return AllocationConflict(type, path.name, written.status());
+  SLUICE_ASSIGN_OR_RETURN(store::WriteResult result, std::move(written));
   if (!result.succeeded) {
     if (!result.kv) return NotFoundError(SubjectOf(type, path.name));
     return ConflictError(SubjectOf(type, path.name),
                          "the object has been modified; please apply your changes to the latest "
                          "version and try again");
   }
-  meta["resourceVersion"] = absl::StrCat(result.revision);
+  Metadata(object)["resourceVersion"] = absl::StrCat(result.revision);
   return object;
 }
 
@@ -340,9 +392,9 @@ absl::StatusOr<json> RetryPatch(
 
 absl::StatusOr<json> ResourceHandler::Patch(const ResourcePath& path, absl::string_view body,
                                             absl::string_view content_type,
-                                            const WriteOptions& options) {
+                                            const WriteOptions& options, bool* created) {
   SLUICE_ASSIGN_OR_RETURN(PatchType patch_type, PatchTypeOf(content_type));
-  if (patch_type == PatchType::kApply) return Apply(path, body, options);
+  if (patch_type == PatchType::kApply) return Apply(path, body, options, created);
   return RetryPatch([&](bool* precondition) -> absl::StatusOr<json> {
     SLUICE_ASSIGN_OR_RETURN(store::KeyValue kv, GetKv(path));
     SLUICE_ASSIGN_OR_RETURN(json old, DecodeObject(*path.type, kv));
@@ -360,7 +412,7 @@ absl::StatusOr<json> ResourceHandler::Patch(const ResourcePath& path, absl::stri
 }
 
 absl::StatusOr<json> ResourceHandler::Apply(const ResourcePath& path, absl::string_view body,
-                                            const WriteOptions& options) {
+                                            const WriteOptions& options, bool* created) {
   const ResourceType& type = *path.type;
   if (!path.subresource.empty())
     return UnsupportedMediaTypeError("application/apply-patch+yaml on a subresource");
@@ -382,8 +434,10 @@ absl::StatusOr<json> ResourceHandler::Apply(const ResourcePath& path, absl::stri
     SLUICE_ASSIGN_OR_RETURN(auto kv, store_->Get(type.Key(path.ns, path.name), store::kLatest));
     if (!kv) {
       SLUICE_ASSIGN_OR_RETURN(
-          json created, MergeApplied(json::object(), applied, type.kind, request, &conflicts));
-      return Create(path, std::move(created));
+          json object, MergeApplied(json::object(), applied, type.kind, request, &conflicts));
+      absl::StatusOr<json> made = Create(path, std::move(object));
+      if (made.ok() && created != nullptr) *created = true;
+      return made;
     }
     SLUICE_ASSIGN_OR_RETURN(json old, DecodeObject(type, *kv));
     std::string rv = meta.value("resourceVersion", "");

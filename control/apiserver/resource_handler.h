@@ -62,10 +62,11 @@ class ResourceHandler {
   absl::StatusOr<nlohmann::json> Update(const ResourcePath& path, nlohmann::json object,
                                         const WriteOptions& options = {});
   // An apply patch (application/apply-patch+yaml) is server-side apply:
-  // creates the object when missing; options.field_manager is required.
+  // creates the object when missing (and then sets `*created`, for a 201);
+  // options.field_manager is required.
   absl::StatusOr<nlohmann::json> Patch(const ResourcePath& path, absl::string_view body,
                                        absl::string_view content_type,
-                                       const WriteOptions& options = {});
+                                       const WriteOptions& options = {}, bool* created = nullptr);
   // Marks or removes the object (resource_delete.cc); `options` as a
   // DELETE's DeleteOptions.
   absl::StatusOr<nlohmann::json> Delete(const ResourcePath& path,
@@ -102,7 +103,11 @@ class ResourceHandler {
                                          const std::string& manager);
   // Server-side apply (apply.h) of `body` by options.field_manager.
   absl::StatusOr<nlohmann::json> Apply(const ResourcePath& path, absl::string_view body,
-                                       const WriteOptions& options);
+                                       const WriteOptions& options, bool* created);
+  // Create's write, its name generated again on a collision.
+  absl::StatusOr<nlohmann::json> CreateAllocated(const ResourceType& type, const std::string& ns,
+                                                 const std::string& generate,
+                                                 nlohmann::json object);
   // NotFound for a missing namespace, Forbidden for one being terminated.
   absl::Status CheckNamespaceAccepts(const std::string& ns, const ResourcePath& path,
                                      const std::string& name);

@@ -119,9 +119,13 @@ TEST_F(ApiServerTest, YamlBodiesAreAccepted) {
   EXPECT_EQ(reply.body["data"]["port"], "80");
 }
 
-TEST_F(ApiServerTest, ProtobufBodiesAre415) {
-  Reply reply = Call("POST", kServices, "k8s\x00", "application/vnd.kubernetes.protobuf");
-  EXPECT_EQ(reply.status, 415);
+TEST_F(ApiServerTest, GarbledProtobufBodiesAreBadRequestsAndWriteNothing) {
+  // Protobuf bodies are read (proto_object_test.cc); a truncated one is 400.
+  Reply reply = Call("POST", kServices, std::string("k8s\0\x0a\xff", 6),
+                     "application/vnd.kubernetes.protobuf");
+  EXPECT_EQ(reply.status, 400) << reply.raw;
+  EXPECT_EQ(reply.body["reason"], "BadRequest");
+  EXPECT_EQ(Get(kServices).body["items"].size(), 0u);
 }
 
 TEST_F(ApiServerTest, ObjectsNeedAnExistingNamespace) {

@@ -132,8 +132,10 @@ HttpResponse ResourceHandler::Handle(const ResourcePath& path, const HttpRequest
   if (method == "PATCH" && !path.name.empty()) {
     auto patch = CheckPatchFields(type, request, warnings);
     if (!patch.ok()) return StatusResponse(patch.status());
-    return WithWarnings(Render(Patch(path, *patch, request.content_type, WriteOptionsOf(request)),
-                               200, type, request, clock_()),
+    bool created = false;  // server-side apply made the object: 201, as Kubernetes answers
+    absl::StatusOr<json> patched =
+        Patch(path, *patch, request.content_type, WriteOptionsOf(request), &created);
+    return WithWarnings(Render(std::move(patched), created ? 201 : 200, type, request, clock_()),
                         std::move(warnings));
   }
   if (method == "DELETE" && !path.name.empty()) {

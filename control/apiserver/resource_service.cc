@@ -130,7 +130,7 @@ std::string Selector(const json& o) {
 // ClusterIPs, NodePorts and healthCheckNodePort from control/controllers'
 // allocator, with its field errors as one 422 like kube-apiserver's.
 absl::Status AllocateServiceAddresses(const controllers::ServiceAllocator& allocator, json& o,
-                                      store::Store& store) {
+                                      store::Store& store, uint64_t start) {
   std::string ns = StringAt(o, "/metadata/namespace", "");
   std::string name = StringAt(o, "/metadata/name", "");
   json stored;  // this Service as stored, on update
@@ -138,7 +138,7 @@ absl::Status AllocateServiceAddresses(const controllers::ServiceAllocator& alloc
       store, absl::StrCat("/registry/services/", ns, "/", name), &stored);
   if (!others.ok()) return others.status();
   std::vector<StatusCause> causes;
-  for (controllers::FieldError& e : allocator.Allocate(o, *others, stored))
+  for (controllers::FieldError& e : allocator.Allocate(o, *others, stored, start))
     causes.push_back({std::move(e.reason), std::move(e.message), std::move(e.field)});
   if (causes.empty()) return absl::OkStatus();
   return InvalidError({.group = "", .kind = "services", .name = name}, "Service",
@@ -147,17 +147,17 @@ absl::Status AllocateServiceAddresses(const controllers::ServiceAllocator& alloc
 
 // With the default Service CIDRs and node port range (UseServiceNetwork sets
 // others); node ports and families too, despite the name it has kept.
-absl::Status AllocateClusterIp(json& o, store::Store& store) {
+absl::Status AllocateClusterIp(json& o, store::Store& store, uint64_t start) {
   static const auto* allocator =
       new controllers::ServiceAllocator(*controllers::ServiceAllocator::Create({}));
-  return AllocateServiceAddresses(*allocator, o, store);
+  return AllocateServiceAddresses(*allocator, o, store, start);
 }
 
-std::function<absl::Status(json&, store::Store&)> Allocating(
+std::function<absl::Status(json&, store::Store&, uint64_t)> Allocating(
     controllers::ServiceAllocator allocator) {
   auto shared = std::make_shared<const controllers::ServiceAllocator>(std::move(allocator));
-  return [shared](json& o, store::Store& store) {
-    return AllocateServiceAddresses(*shared, o, store);
+  return [shared](json& o, store::Store& store, uint64_t start) {
+    return AllocateServiceAddresses(*shared, o, store, start);
   };
 }
 

@@ -69,8 +69,10 @@ struct ResourceType {
   std::function<void(nlohmann::json& object, const nlohmann::json& old)> carry_over;
   // On create and update, after validation: assigns what the server
   // allocates (a Service's clusterIPs and nodePorts). Calls are serialized by
-  // the handler with the write that stores their result. Optional.
-  std::function<absl::Status(nlohmann::json& object, store::Store& store)> allocate;
+  // the handler with the write that stores their result. `start` offsets
+  // dynamic picks: 0 at first, random after losing a value to another server.
+  // Optional.
+  std::function<absl::Status(nlohmann::json& object, store::Store& store, uint64_t start)> allocate;
   // kubectl's columns in order; -o wide shows those with priority 1 too.
   std::vector<TableColumn> columns;
 

@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "control/apiserver/api_error.h"
 #include "control/apiserver/resources.h"
+#include "control/controllers/allocators/allocation_store.h"
 #include "control/store/sqlite_store.h"
 
 namespace sluice::controllers {
@@ -32,7 +33,8 @@ void StoreTest::Reopen() {
   store_.reset();
   auto store = store::SqliteStore::Open(dir_ + "/state.db");
   ASSERT_TRUE(store.ok()) << store.status();
-  store_ = *std::move(store);
+  // As the API server opens it: Services record their allocations.
+  store_ = std::make_unique<AllocationRecordingStore>(*std::move(store));
   handler_ = std::make_unique<apiserver::ResourceHandler>(store_.get(), &registry_);
   ASSERT_TRUE(handler_->EnsureSystemNamespaces().ok());
 }

@@ -2,7 +2,9 @@
 
 #include <arpa/inet.h>
 
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -60,17 +62,47 @@ absl::StatusOr<std::string> ChannelTarget(const std::vector<std::string>& endpoi
 // queue that it shuts down when the last channel that used it goes; making a
 // channel again soon after trips a reference-count assertion in its polling
 // thread (abort). Channels that never go keep that queue for good.
-std::shared_ptr<grpc::Channel> SharedChannel(const std::string& target) {
+absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().empty())
+    return absl::InvalidArgumentError(absl::StrCat("etcd TLS: cannot read the ", what, " ", path));
+  return text.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(const EtcdTls& tls) {
+  if (!tls.enabled) return grpc::InsecureChannelCredentials();
+  if (tls.cert_file.empty() != tls.key_file.empty())
+    return absl::InvalidArgumentError("etcd TLS: a client certificate needs its key, and back");
+  grpc::SslCredentialsOptions ssl;
+  if (!tls.ca_file.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPem(tls.ca_file, "CA file"));
+  }
+  if (!tls.cert_file.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadPem(tls.cert_file, "certificate file"));
+    SLUICE_ASSIGN_OR_RETURN(ssl.pem_private_key, ReadPem(tls.key_file, "key file"));
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> SharedChannel(const std::string& target,
+                                                             const EtcdTls& tls) {
   static absl::Mutex mu(absl::kConstInit);
   static auto* channels = new std::map<std::string, std::shared_ptr<grpc::Channel>>();
   absl::MutexLock lock(&mu);
-  std::shared_ptr<grpc::Channel>& channel = (*channels)[target];
+  std::string id = tls.enabled ? absl::StrCat(target, " tls ", tls.ca_file, ",", tls.cert_file, ",",
+                                              tls.key_file)
+                               : target;
+  std::shared_ptr<grpc::Channel>& channel = (*channels)[id];
   if (channel == nullptr) {
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> credentials,
+                            Credentials(tls));
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(-1);  // a List or a watch response can be large
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-    channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+    channel = grpc::CreateCustomChannel(target, credentials, args);
   }
   return channel;
 }
@@ -109,16 +141,22 @@ absl::Status CheckRevision(int64_t revision, absl::string_view what) {
 
 }  // namespace
 
+bool EtcdEndpointsWantTls(absl::string_view text) {
+  return absl::StartsWith(text, "etcds://") || absl::StrContains(text, "https://");
+}
+
 absl::StatusOr<std::vector<std::string>> ParseEtcdEndpoints(absl::string_view text) {
   absl::string_view list = text;
-  absl::ConsumePrefix(&list, "etcd://");
+  if (!absl::ConsumePrefix(&list, "etcd://")) absl::ConsumePrefix(&list, "etcds://");
   std::vector<std::string> endpoints;
+  const bool tls = EtcdEndpointsWantTls(text);
   for (absl::string_view endpoint : absl::StrSplit(list, ',')) {
-    if (absl::StartsWith(endpoint, "https://")) {
+    // One channel has one kind of credentials.
+    if (tls && absl::StartsWith(endpoint, "http://")) {
       return absl::InvalidArgumentError(
-          absl::StrCat("etcd endpoint ", endpoint, ": TLS to etcd is not supported yet"));
+          absl::StrCat("etcd endpoints \"", text, "\": all must use TLS or none"));
     }
-    absl::ConsumePrefix(&endpoint, "http://");
+    if (!absl::ConsumePrefix(&endpoint, "https://")) absl::ConsumePrefix(&endpoint, "http://");
     size_t colon = endpoint.rfind(':');
     uint32_t port = 0;
     if (colon == absl::string_view::npos || colon == 0 ||
@@ -133,7 +171,9 @@ absl::StatusOr<std::vector<std::string>> ParseEtcdEndpoints(absl::string_view te
 
 absl::StatusOr<std::unique_ptr<EtcdStore>> EtcdStore::Open(const EtcdStoreOptions& options) {
   SLUICE_ASSIGN_OR_RETURN(std::string target, ChannelTarget(options.endpoints));
-  std::unique_ptr<EtcdStore> store(new EtcdStore(options, SharedChannel(target)));
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
+                          SharedChannel(target, options.tls));
+  std::unique_ptr<EtcdStore> store(new EtcdStore(options, std::move(channel)));
   if (absl::StatusOr<int64_t> revision = store->CurrentRevision(); !revision.ok()) {
     return absl::Status(revision.status().code(),
                         absl::StrCat("etcd at ", absl::StrJoin(options.endpoints, ","),
@@ -303,6 +343,67 @@ absl::StatusOr<WriteResult> EtcdStore::Delete(absl::string_view key,
   return WriteResult{.succeeded = deleted.deleted() > 0,
                      .kv = FirstKv(keyspace_, deleted.prev_kvs()),
                      .revision = response.header().revision()};
+}
+
+absl::StatusOr<TxnResult> EtcdStore::Txn(const std::vector<TxnOp>& ops) {
+  SLUICE_RETURN_IF_ERROR(ValidateTxn(ops));
+  TxnRequest request;
+  for (const TxnOp& op : ops) {
+    std::string key = keyspace_.Key(op.key);
+    if (op.kind == TxnOp::Kind::kDelete && op.expected_mod_revision == kUnconditional) {
+      // It must exist: a version above 0.
+      Compare& exists = *request.add_compare();
+      exists.set_result(Compare::GREATER);
+      exists.set_target(Compare::VERSION);
+      exists.set_key(key);
+      exists.set_version(0);
+    } else {
+      *request.add_compare() =
+          ModRevisionIs(key, op.kind == TxnOp::Kind::kCreate ? 0 : op.expected_mod_revision);
+    }
+    if (op.kind == TxnOp::Kind::kDelete) {
+      etcdserverpb::DeleteRangeRequest& del =
+          *request.add_success()->mutable_request_delete_range();
+      del.set_key(key);
+      del.set_prev_kv(true);
+    } else {
+      etcdserverpb::PutRequest& put = *request.add_success()->mutable_request_put();
+      put.set_key(key);
+      put.set_value(op.value);
+      put.set_prev_kv(true);
+    }
+    request.add_failure()->mutable_request_range()->set_key(std::move(key));
+  }
+  SLUICE_ASSIGN_OR_RETURN(TxnResponse response, Txn(request));
+  const int64_t revision = response.header().revision();
+  TxnResult result{.succeeded = response.succeeded(), .revision = revision};
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const TxnOp& op = ops[i];
+    const etcdserverpb::ResponseOp& one = response.responses(static_cast<int>(i));
+    if (!response.succeeded()) {
+      std::optional<KeyValue> current = FirstKv(keyspace_, one.response_range().kvs());
+      bool holds = TxnConditionHolds(op, current);
+      result.results.push_back(
+          WriteResult{.succeeded = holds, .kv = std::move(current), .revision = revision});
+    } else if (op.kind == TxnOp::Kind::kDelete) {
+      result.results.push_back(
+          WriteResult{.succeeded = true,
+                      .kv = FirstKv(keyspace_, one.response_delete_range().prev_kvs()),
+                      .revision = revision});
+    } else {
+      const mvccpb::KeyValue& prev = one.response_put().prev_kv();
+      bool created = op.kind == TxnOp::Kind::kCreate;
+      result.results.push_back(
+          WriteResult{.succeeded = true,
+                      .kv = KeyValue{.key = op.key,
+                                     .value = op.value,
+                                     .create_revision = created ? revision : prev.create_revision(),
+                                     .mod_revision = revision,
+                                     .version = created ? 1 : prev.version() + 1},
+                      .revision = revision});
+    }
+  }
+  return result;
 }
 
 absl::StatusOr<int64_t> EtcdStore::CurrentRevision() {

@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "control/store/etcd_codec.h"
+#include "control/store/etcd_tls.h"
 #include "control/store/etcd_watch.h"
 #include "control/store/store.h"
 #include "rpc.grpc.pb.h"
@@ -25,14 +26,17 @@ struct EtcdStoreOptions {
   std::vector<std::string> endpoints;  // host:port, at least one
   // Every key lives under it in etcd (kube-apiserver's --etcd-prefix).
   std::string key_prefix;
+  EtcdTls tls;
   // Each request waits this long for an endpoint to answer, across a restart
   // of etcd; Open() waits this long for the first answer.
   absl::Duration request_timeout = absl::Seconds(30);
 };
 
-// Parses "etcd://host:port[,host:port...]" (the scheme is optional) into
-// endpoints.
+// Parses "etcd://host:port[,host:port...]" (the scheme is optional; etcds://
+// for TLS; each endpoint may say http:// or https://) into endpoints.
 absl::StatusOr<std::vector<std::string>> ParseEtcdEndpoints(absl::string_view text);
+// Whether such a list asks for TLS (etcds://, https://).
+bool EtcdEndpointsWantTls(absl::string_view text);
 
 class EtcdStore : public Store {
  public:
@@ -47,6 +51,7 @@ class EtcdStore : public Store {
   absl::StatusOr<WriteResult> Update(absl::string_view key, absl::string_view value,
                                      int64_t expected_mod_revision) override;
   absl::StatusOr<WriteResult> Delete(absl::string_view key, int64_t expected_mod_revision) override;
+  absl::StatusOr<TxnResult> Txn(const std::vector<TxnOp>& ops) override;
   absl::StatusOr<int64_t> CurrentRevision() override;
   absl::Status Compact(int64_t revision) override;
   absl::StatusOr<WatchStreamPtr> Watch(const WatchOptions& options) override;

@@ -28,10 +28,45 @@ TEST(ParseEtcdEndpoints, TakesACommaSeparatedListWithOrWithoutSchemes) {
 
 TEST(ParseEtcdEndpoints, RejectsWhatIsNotHostColonPort) {
   for (const char* bad : {"etcd://", "etcd://host", "host:0", "host:70000", "host:x", ":2379",
-                          "127.0.0.1:2379,", "https://127.0.0.1:2379"}) {
+                          "127.0.0.1:2379,", "https://127.0.0.1:2379,http://127.0.0.2:2379"}) {
     absl::StatusOr<std::vector<std::string>> endpoints = ParseEtcdEndpoints(bad);
     EXPECT_EQ(endpoints.status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
+}
+
+TEST(ParseEtcdEndpoints, EtcdsAndHttpsAskForTls) {
+  EXPECT_THAT(*ParseEtcdEndpoints("etcds://127.0.0.1:2379,10.0.0.2:2379"),
+              ElementsAre("127.0.0.1:2379", "10.0.0.2:2379"));
+  EXPECT_THAT(*ParseEtcdEndpoints("https://etcd.local:2379"), ElementsAre("etcd.local:2379"));
+  EXPECT_TRUE(EtcdEndpointsWantTls("etcds://127.0.0.1:2379"));
+  EXPECT_TRUE(EtcdEndpointsWantTls("https://etcd.local:2379"));
+  EXPECT_FALSE(EtcdEndpointsWantTls("etcd://127.0.0.1:2379"));
+}
+
+TEST(EtcdStoreTls, WorksWithMutualTlsAndIsRefusedWithoutTheClientCertificateOrTheCa) {
+  absl::StatusOr<std::unique_ptr<EtcdTestServer>> etcd = EtcdTestServer::StartWithTls();
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  const EtcdTls tls = (*etcd)->client_tls();
+  absl::StatusOr<StorePtr> store = OpenStore((*etcd)->url(), "/tls-test", tls);
+  ASSERT_TRUE(store.ok()) << store.status();
+  WatchStreamPtr watch = *(*store)->Watch({.prefix = "/k"});
+  ASSERT_TRUE((*store)->Create("/k", "over TLS").ok());
+  EXPECT_EQ((*(*store)->Get("/k", kLatest))->value, "over TLS");
+  EXPECT_EQ(NextEvents(*watch, 1).size(), 1u);
+
+  auto open = [&](EtcdTls with) {
+    return EtcdStore::Open(EtcdStoreOptions{.endpoints = {(*etcd)->endpoint()},
+                                            .tls = with,
+                                            .request_timeout = absl::Milliseconds(500)});
+  };
+  EXPECT_FALSE(open({.enabled = true, .ca_file = tls.ca_file}).ok()) << "no client certificate";
+  EXPECT_FALSE(open({.enabled = true, .cert_file = tls.cert_file, .key_file = tls.key_file}).ok())
+      << "the system's roots do not know the test CA";
+  EXPECT_FALSE(open({}).ok()) << "plain HTTP/2 to a TLS port";
+  absl::StatusOr<std::unique_ptr<EtcdStore>> missing =
+      open({.enabled = true, .ca_file = "/nonexistent/ca.crt"});
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(missing.status().message(), HasSubstr("/nonexistent/ca.crt"));
 }
 
 TEST(EtcdStoreOpen, FailsClearlyWhenNoEtcdAnswers) {

@@ -59,10 +59,22 @@ std::string EtcdBinary() {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<EtcdTestServer>> EtcdTestServer::Start() {
+  return Start(/*tls=*/false);
+}
+
+absl::StatusOr<std::unique_ptr<EtcdTestServer>> EtcdTestServer::StartWithTls() {
+  return Start(/*tls=*/true);
+}
+
+absl::StatusOr<std::unique_ptr<EtcdTestServer>> EtcdTestServer::Start(bool tls) {
   std::unique_ptr<EtcdTestServer> server(new EtcdTestServer());
   std::string dir = testing::TempDir() + "etcd_XXXXXX";
   if (mkdtemp(dir.data()) == nullptr) return absl::ErrnoToStatus(errno, "mkdtemp");
   server->dir_ = dir;
+  server->tls_ = tls;
+  if (tls) {
+    if (absl::Status s = server->MakeCertificates(); !s.ok()) return s;
+  }
   // Another process may take a port between our pick and etcd's bind: etcd
   // then exits, and new ports are picked.
   absl::Status launched;
@@ -90,7 +102,49 @@ std::string EtcdTestServer::endpoint() const {
 }
 
 std::string EtcdTestServer::url() const {
-  return absl::StrCat("etcd://", endpoint());
+  return absl::StrCat(tls_ ? "etcds://" : "etcd://", endpoint());
+}
+
+EtcdTls EtcdTestServer::client_tls() const {
+  if (!tls_) return {};
+  return {.enabled = true,
+          .ca_file = dir_ + "/tls/ca.crt",
+          .cert_file = dir_ + "/tls/client.crt",
+          .key_file = dir_ + "/tls/client.key"};
+}
+
+absl::Status EtcdTestServer::MakeCertificates() {
+  const std::string tls = dir_ + "/tls";
+  std::filesystem::create_directories(tls);
+  // P-256 keys; the CA marked as one, each leaf for its one use (Go's TLS,
+  // etcd's, checks the extended key usage of both ends).
+  std::string script = absl::StrCat(
+      "set -e\ncd '", tls, "'\n", "openssl ecparam -name prime256v1 -genkey -noout -out ca.key\n",
+      "openssl req -x509 -new -key ca.key -subj /CN=etcd-test-ca -days 2 -out ca.crt",
+      " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign\n");
+  for (const char* leaf : {"server", "client"}) {
+    const bool server = std::string(leaf) == "server";
+    absl::StrAppend(&script, "openssl ecparam -name prime256v1 -genkey -noout -out ", leaf,
+                    ".key\n", "openssl req -new -key ", leaf, ".key -subj /CN=", leaf, " -out ",
+                    leaf, ".csr\n", "printf '", server ? "subjectAltName=IP:127.0.0.1\\n" : "",
+                    "extendedKeyUsage=", server ? "serverAuth" : "clientAuth", "\\n' > ", leaf,
+                    ".ext\n", "openssl x509 -req -in ", leaf,
+                    ".csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -out ", leaf,
+                    ".crt -extfile ", leaf, ".ext\n");
+  }
+  {
+    std::ofstream out(tls + "/make.sh");
+    out << script;
+    if (!out) return absl::InternalError(absl::StrCat("cannot write ", tls, "/make.sh"));
+  }
+  const std::string log = tls + "/openssl.log";
+  if (std::system(absl::StrCat("sh '", tls, "/make.sh' >'", log, "' 2>&1").c_str()) != 0) {
+    std::ifstream in(log);
+    std::stringstream text;
+    text << in.rdbuf();
+    return absl::InternalError(absl::StrCat("making etcd's test certificates:\n", text.str()));
+  }
+  return absl::OkStatus();
 }
 
 void EtcdTestServer::Kill() {
@@ -107,7 +161,7 @@ absl::Status EtcdTestServer::Restart() {
 
 absl::Status EtcdTestServer::Launch() {
   const std::string binary = EtcdBinary();
-  const std::string client = absl::StrCat("http://127.0.0.1:", client_port_);
+  const std::string client = absl::StrCat(tls_ ? "https" : "http", "://127.0.0.1:", client_port_);
   const std::string peer = absl::StrCat("http://127.0.0.1:", peer_port_);
   std::vector<std::string> args = {binary,
                                    "--name=sluice-test",
@@ -119,6 +173,12 @@ absl::Status EtcdTestServer::Launch() {
                                    "--initial-cluster=sluice-test=" + peer,
                                    "--logger=zap",
                                    "--log-outputs=stderr"};
+  if (tls_) {
+    for (std::string flag :
+         {"--cert-file=" + dir_ + "/tls/server.crt", "--key-file=" + dir_ + "/tls/server.key",
+          "--trusted-ca-file=" + dir_ + "/tls/ca.crt", std::string("--client-cert-auth")})
+      args.push_back(std::move(flag));
+  }
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -158,8 +218,8 @@ absl::Status EtcdTestServer::WaitUntilServing(absl::Duration timeout) {
       return absl::InternalError(
           absl::StrCat(EtcdBinary(), " exited (status ", status, "):\n", LogTail()));
     }
-    auto store = EtcdStore::Open(
-        EtcdStoreOptions{.endpoints = {endpoint()}, .request_timeout = absl::Seconds(1)});
+    auto store = EtcdStore::Open(EtcdStoreOptions{
+        .endpoints = {endpoint()}, .tls = client_tls(), .request_timeout = absl::Seconds(1)});
     if (store.ok()) return absl::OkStatus();
     last = store.status();
   }

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "control/store/etcd_tls.h"
 
 namespace sluice::store {
 
@@ -20,10 +21,16 @@ class EtcdTestServer {
  public:
   // Starts etcd and waits until it serves requests.
   static absl::StatusOr<std::unique_ptr<EtcdTestServer>> Start();
+  // The same over TLS with client certificates (--client-cert-auth): a CA, a
+  // serving certificate for 127.0.0.1 and a client one, made by the openssl
+  // command in the server's directory.
+  static absl::StatusOr<std::unique_ptr<EtcdTestServer>> StartWithTls();
   ~EtcdTestServer();
 
   std::string endpoint() const;  // 127.0.0.1:port
-  std::string url() const;       // etcd://127.0.0.1:port, for OpenStore
+  std::string url() const;       // etcd[s]://127.0.0.1:port, for OpenStore
+  // With TLS: the files a client needs (ca_file, cert_file, key_file).
+  EtcdTls client_tls() const;
 
   // SIGKILL, as a crash would: nothing is flushed that etcd had not synced.
   void Kill();
@@ -34,6 +41,8 @@ class EtcdTestServer {
 
  private:
   EtcdTestServer() = default;
+  static absl::StatusOr<std::unique_ptr<EtcdTestServer>> Start(bool tls);
+  absl::Status MakeCertificates();
   absl::Status Launch();
   absl::Status WaitUntilServing(absl::Duration timeout);
 
@@ -41,6 +50,7 @@ class EtcdTestServer {
   uint16_t client_port_ = 0;
   uint16_t peer_port_ = 0;
   pid_t pid_ = -1;
+  bool tls_ = false;
 };
 
 }  // namespace sluice::store

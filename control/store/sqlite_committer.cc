@@ -18,15 +18,15 @@ Committer::~Committer() {
   thread_.join();
 }
 
-absl::StatusOr<WriteResult> Committer::Submit(const WriteOp& op) {
+Applied Committer::Submit(const WriteOp& op) {
   Pending pending(&op);
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_) return absl::CancelledError("the store is closed");
+    if (stopping_) return Applied{.result = absl::CancelledError("the store is closed")};
     queue_.push_back(&pending);
   }
   pending.done.WaitForNotification();
-  return std::move(pending.result);
+  return std::move(pending.applied);
 }
 
 void Committer::Run() {
@@ -40,6 +40,8 @@ void Committer::Run() {
       while (!queue_.empty() && batch.size() < options_.max_batch_ops) {
         const WriteOp& op = *queue_.front()->op;
         size_t op_bytes = op.key.size() + op.value.size();
+        if (op.txn != nullptr)
+          for (const TxnOp& t : *op.txn) op_bytes += t.key.size() + t.value.size();
         if (!batch.empty() && bytes + op_bytes > options_.max_batch_bytes) break;
         bytes += op_bytes;
         batch.push_back(queue_.front());
@@ -63,7 +65,7 @@ void Committer::CommitBatch(const std::vector<Pending*>& batch) {
   if (!status.ok()) {
     // Nothing of the batch is durable; no writer may be told otherwise.
     for (Pending* pending : batch) {
-      pending->result = status;
+      pending->applied.result = status;
       pending->done.Notify();
     }
     return;
@@ -72,7 +74,8 @@ void Committer::CommitBatch(const std::vector<Pending*>& batch) {
   ops_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
   std::vector<Event> events;
   for (Applied& one : applied) {
-    if (one.event.has_value()) events.push_back(std::move(*one.event));
+    for (Event& event : one.events) events.push_back(std::move(event));
+    one.events.clear();
   }
   // Watchers hear of the writes before the writers are answered, so that a
   // writer that then watches from its own revision misses nothing.
@@ -80,7 +83,7 @@ void Committer::CommitBatch(const std::vector<Pending*>& batch) {
     publish_(std::move(events), writer_->revision(), writer_->compacted());
   }
   for (size_t i = 0; i < batch.size(); ++i) {
-    batch[i]->result = std::move(applied[i].result);
+    batch[i]->applied = std::move(applied[i]);
     batch[i]->done.Notify();
   }
 }

@@ -45,8 +45,9 @@ class Committer {
   // Answers the writes still queued, then stops.
   ~Committer();
 
-  // Queues `op` and waits until it is committed (or failed).
-  absl::StatusOr<WriteResult> Submit(const WriteOp& op);
+  // Queues `op` and waits until it is committed (or failed). The events of
+  // the result are gone (published).
+  Applied Submit(const WriteOp& op);
 
   Stats stats() const { return Stats{commits_.load(), ops_.load()}; }
 
@@ -54,7 +55,7 @@ class Committer {
   struct Pending {
     explicit Pending(const WriteOp* op) : op(op) {}
     const WriteOp* op;
-    absl::StatusOr<WriteResult> result;
+    Applied applied;
     absl::Notification done;
   };
 

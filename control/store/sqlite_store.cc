@@ -59,7 +59,8 @@ absl::StatusOr<int64_t> SqliteStore::Create(absl::string_view key, absl::string_
   SLUICE_RETURN_IF_ERROR(ValidateKey(key));
   SLUICE_ASSIGN_OR_RETURN(
       WriteResult result,
-      committer_->Submit(WriteOp{.kind = WriteOp::Kind::kCreate, .key = key, .value = value}));
+      committer_->Submit(WriteOp{.kind = WriteOp::Kind::kCreate, .key = key, .value = value})
+          .result);
   if (!result.succeeded) {
     return absl::AlreadyExistsError(absl::StrCat("key \"", absl::CHexEscape(key),
                                                  "\" exists (mod revision ",
@@ -84,10 +85,12 @@ absl::StatusOr<WriteResult> SqliteStore::Update(absl::string_view key, absl::str
   if (expected_mod_revision <= 0) {
     return absl::InvalidArgumentError("update needs the expected mod revision (> 0)");
   }
-  return committer_->Submit(WriteOp{.kind = WriteOp::Kind::kUpdate,
-                                    .key = key,
-                                    .value = value,
-                                    .revision = expected_mod_revision});
+  return committer_
+      ->Submit(WriteOp{.kind = WriteOp::Kind::kUpdate,
+                       .key = key,
+                       .value = value,
+                       .revision = expected_mod_revision})
+      .result;
 }
 
 absl::StatusOr<WriteResult> SqliteStore::Delete(absl::string_view key,
@@ -96,8 +99,19 @@ absl::StatusOr<WriteResult> SqliteStore::Delete(absl::string_view key,
   if (expected_mod_revision < 0) {
     return absl::InvalidArgumentError("expected mod revision must not be negative");
   }
-  return committer_->Submit(
-      WriteOp{.kind = WriteOp::Kind::kDelete, .key = key, .revision = expected_mod_revision});
+  return committer_
+      ->Submit(
+          WriteOp{.kind = WriteOp::Kind::kDelete, .key = key, .revision = expected_mod_revision})
+      .result;
+}
+
+absl::StatusOr<TxnResult> SqliteStore::Txn(const std::vector<TxnOp>& ops) {
+  SLUICE_RETURN_IF_ERROR(ValidateTxn(ops));
+  sqlite::Applied applied = committer_->Submit(WriteOp{.kind = WriteOp::Kind::kTxn, .txn = &ops});
+  SLUICE_ASSIGN_OR_RETURN(WriteResult result, std::move(applied.result));
+  return TxnResult{.succeeded = result.succeeded,
+                   .results = std::move(applied.txn_results),
+                   .revision = result.revision};
 }
 
 absl::StatusOr<int64_t> SqliteStore::CurrentRevision() {
@@ -107,7 +121,7 @@ absl::StatusOr<int64_t> SqliteStore::CurrentRevision() {
 absl::Status SqliteStore::Compact(int64_t revision) {
   if (revision <= 0) return absl::InvalidArgumentError("compaction revision must be positive");
   return committer_->Submit(WriteOp{.kind = WriteOp::Kind::kCompact, .revision = revision})
-      .status();
+      .result.status();
 }
 
 absl::StatusOr<WatchStreamPtr> SqliteStore::Watch(const WatchOptions& options) {

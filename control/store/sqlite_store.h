@@ -46,6 +46,7 @@ class SqliteStore : public Store {
   absl::StatusOr<WriteResult> Update(absl::string_view key, absl::string_view value,
                                      int64_t expected_mod_revision) override;
   absl::StatusOr<WriteResult> Delete(absl::string_view key, int64_t expected_mod_revision) override;
+  absl::StatusOr<TxnResult> Txn(const std::vector<TxnOp>& ops) override;
   absl::StatusOr<int64_t> CurrentRevision() override;
   absl::Status Compact(int64_t revision) override;
   absl::StatusOr<WatchStreamPtr> Watch(const WatchOptions& options) override;

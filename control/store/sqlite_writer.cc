@@ -138,6 +138,8 @@ absl::StatusOr<Applied> Writer::ApplyInSavepoint(const WriteOp& op) {
       return Delete(op);
     case WriteOp::Kind::kCompact:
       return Compact(op);
+    case WriteOp::Kind::kTxn:
+      return Txn(op);
   }
   return absl::InternalError("unknown write");
 }
@@ -183,7 +185,7 @@ absl::StatusOr<Applied> Writer::Create(const WriteOp& op) {
   SLUICE_RETURN_IF_ERROR(Append(row));
   KeyValue kv = ToKeyValue(std::move(row));
   return Applied{.result = WriteResult{.succeeded = true, .kv = kv, .revision = revision_},
-                 .event = Event{.type = EventType::kPut, .kv = std::move(kv)}};
+                 .events = {Event{.type = EventType::kPut, .kv = std::move(kv)}}};
 }
 
 absl::StatusOr<Applied> Writer::Update(const WriteOp& op) {
@@ -200,7 +202,8 @@ absl::StatusOr<Applied> Writer::Update(const WriteOp& op) {
   KeyValue kv = ToKeyValue(std::move(row));
   return Applied{
       .result = WriteResult{.succeeded = true, .kv = kv, .revision = revision_},
-      .event = Event{.type = EventType::kPut, .kv = std::move(kv), .prev_kv = ToKeyValue(*latest)}};
+      .events = {
+          Event{.type = EventType::kPut, .kv = std::move(kv), .prev_kv = ToKeyValue(*latest)}}};
 }
 
 absl::StatusOr<Applied> Writer::Delete(const WriteOp& op) {
@@ -217,9 +220,9 @@ absl::StatusOr<Applied> Writer::Delete(const WriteOp& op) {
   KeyValue deleted = ToKeyValue(std::move(*latest));
   return Applied{
       .result = WriteResult{.succeeded = true, .kv = deleted, .revision = revision_},
-      .event = Event{.type = EventType::kDelete,
-                     .kv = KeyValue{.key = std::string(op.key), .mod_revision = revision_},
-                     .prev_kv = std::move(deleted)}};
+      .events = {Event{.type = EventType::kDelete,
+                       .kv = KeyValue{.key = std::string(op.key), .mod_revision = revision_},
+                       .prev_kv = std::move(deleted)}}};
 }
 
 absl::StatusOr<Applied> Writer::Compact(const WriteOp& op) {
@@ -237,6 +240,40 @@ absl::StatusOr<Applied> Writer::Compact(const WriteOp& op) {
   SLUICE_RETURN_IF_ERROR(set_compacted.Run());
   compacted_ = op.revision;
   return Applied{.result = WriteResult{.succeeded = true, .revision = revision_}};
+}
+
+absl::StatusOr<Applied> Writer::Txn(const WriteOp& op) {
+  Applied txn{.result = WriteResult{.succeeded = true}};
+  for (const TxnOp& t : *op.txn) {
+    SLUICE_ASSIGN_OR_RETURN(std::optional<Row> latest, Latest(t.key));
+    std::optional<KeyValue> current;
+    if (latest.has_value() && !latest->deleted) current = ToKeyValue(*std::move(latest));
+    bool holds = TxnConditionHolds(t, current);
+    txn.result->succeeded = txn.result->succeeded && holds;
+    txn.txn_results.push_back(
+        WriteResult{.succeeded = holds, .kv = std::move(current), .revision = revision_});
+  }
+  if (!txn.result->succeeded) {
+    txn.result->revision = revision_;
+    return txn;
+  }
+  for (size_t i = 0; i < op.txn->size(); ++i) {
+    const TxnOp& t = (*op.txn)[i];
+    static constexpr WriteOp::Kind kKinds[] = {WriteOp::Kind::kCreate, WriteOp::Kind::kUpdate,
+                                               WriteOp::Kind::kDelete};
+    SLUICE_ASSIGN_OR_RETURN(Applied one,
+                            ApplyInSavepoint(WriteOp{.kind = kKinds[static_cast<int>(t.kind)],
+                                                     .key = t.key,
+                                                     .value = t.value,
+                                                     .revision = t.expected_mod_revision}));
+    // The conditions were just checked in this transaction.
+    if (!one.result.ok() || !one.result->succeeded)
+      return absl::InternalError(absl::StrCat("transaction: op on \"", t.key, "\" failed"));
+    txn.txn_results[i] = *std::move(one.result);
+    for (Event& event : one.events) txn.events.push_back(std::move(event));
+  }
+  txn.result->revision = revision_;
+  return txn;
 }
 
 }  // namespace sluice::store::sqlite

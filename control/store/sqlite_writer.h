@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
@@ -21,19 +22,22 @@ namespace sluice::store::sqlite {
 // One write. The views point into the caller's arguments, which outlive the
 // write: the caller waits for its answer.
 struct WriteOp {
-  enum class Kind { kCreate, kUpdate, kDelete, kCompact };
+  enum class Kind { kCreate, kUpdate, kDelete, kCompact, kTxn };
   Kind kind = Kind::kCreate;
   absl::string_view key;
   absl::string_view value;
   // Update, Delete: the expected mod revision. Compact: the revision.
   int64_t revision = 0;
+  const std::vector<TxnOp>* txn = nullptr;  // kTxn: its ops, already validated
 };
 
 // What one op did inside its batch.
 struct Applied {
   // For a Create that found the key, succeeded is false and kv the value.
+  // For a Txn: succeeded, and the revision.
   absl::StatusOr<WriteResult> result;
-  std::optional<Event> event;  // the change it made, if any
+  std::vector<Event> events;             // the changes it made, if any
+  std::vector<WriteResult> txn_results;  // a Txn's, one per op
 };
 
 class Writer {
@@ -69,6 +73,8 @@ class Writer {
   absl::StatusOr<Applied> Update(const WriteOp& op);
   absl::StatusOr<Applied> Delete(const WriteOp& op);
   absl::StatusOr<Applied> Compact(const WriteOp& op);
+  // Checks every op's condition first, so that a failed Txn writes nothing.
+  absl::StatusOr<Applied> Txn(const WriteOp& op);
 
   std::unique_ptr<Connection> db_;
   std::unique_ptr<Statements> statements_;

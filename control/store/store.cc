@@ -1,5 +1,6 @@
 #include "control/store/store.h"
 
+#include <set>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -55,6 +56,35 @@ std::string PrefixEnd(absl::string_view prefix) {
 absl::Status ValidateKey(absl::string_view key) {
   if (key.empty()) return absl::InvalidArgumentError("key must not be empty");
   return absl::OkStatus();
+}
+
+absl::Status ValidateTxn(const std::vector<TxnOp>& ops) {
+  if (ops.empty()) return absl::InvalidArgumentError("a transaction needs at least one op");
+  std::set<absl::string_view> keys;
+  for (const TxnOp& op : ops) {
+    if (absl::Status status = ValidateKey(op.key); !status.ok()) return status;
+    if (!keys.insert(op.key).second)
+      return absl::InvalidArgumentError(
+          absl::StrCat("transaction: key \"", op.key, "\" appears twice"));
+    if (op.kind == TxnOp::Kind::kUpdate && op.expected_mod_revision <= 0)
+      return absl::InvalidArgumentError("update needs the expected mod revision (> 0)");
+    if (op.expected_mod_revision < 0)
+      return absl::InvalidArgumentError("expected mod revision must not be negative");
+  }
+  return absl::OkStatus();
+}
+
+bool TxnConditionHolds(const TxnOp& op, const std::optional<KeyValue>& current) {
+  switch (op.kind) {
+    case TxnOp::Kind::kCreate:
+      return !current.has_value();
+    case TxnOp::Kind::kUpdate:
+      return current.has_value() && current->mod_revision == op.expected_mod_revision;
+    case TxnOp::Kind::kDelete:
+      return current.has_value() && (op.expected_mod_revision == kUnconditional ||
+                                     current->mod_revision == op.expected_mod_revision);
+  }
+  return false;
 }
 
 absl::string_view EventTypeName(EventType type) {

@@ -69,6 +69,30 @@ struct WriteResult {
   int64_t revision = 0;
 };
 
+// One write of a transaction (Store::Txn), with the condition it needs.
+struct TxnOp {
+  enum class Kind {
+    kCreate,  // the key must not exist
+    kUpdate,  // its mod_revision must be `expected_mod_revision` (> 0)
+    kDelete,  // it must exist and, unless kUnconditional, have that mod_revision
+  };
+  Kind kind = Kind::kCreate;
+  std::string key;
+  std::string value;  // kCreate, kUpdate
+  int64_t expected_mod_revision = 0;
+};
+
+// The outcome of a transaction: all its writes or none.
+struct TxnResult {
+  bool succeeded = false;
+  // One per op, in order. Succeeded: as Update's and Delete's results (a
+  // Create's kv is the new value). Failed: each op's `succeeded` says whether
+  // its own condition held, and `kv` is the key's current value.
+  std::vector<WriteResult> results;
+  // Succeeded: the revision of its last write. Failed: the revision compared.
+  int64_t revision = 0;
+};
+
 enum class EventType { kPut, kDelete };
 
 // One change. For a kDelete, `kv` holds only the key and the deletion's
@@ -140,6 +164,12 @@ class Store {
   virtual absl::StatusOr<WriteResult> Delete(absl::string_view key,
                                              int64_t expected_mod_revision) = 0;
 
+  // Applies every op if every op's condition holds, else none: what
+  // kube-apiserver's allocators and leases need from etcd's Txn. Two ops on
+  // one key are InvalidArgument. etcd gives all its writes one revision;
+  // SQLite one each, in order (no reader sees part of it either way).
+  virtual absl::StatusOr<TxnResult> Txn(const std::vector<TxnOp>& ops) = 0;
+
   virtual absl::StatusOr<int64_t> CurrentRevision() = 0;
 
   // Forgets the history up to `revision`: reads at an older revision, and
@@ -170,6 +200,12 @@ std::string PrefixEnd(absl::string_view prefix);
 
 // Checks a key argument: not empty.
 absl::Status ValidateKey(absl::string_view key);
+
+// Checks Txn's ops: valid keys and revisions, no key twice.
+absl::Status ValidateTxn(const std::vector<TxnOp>& ops);
+
+// Whether `current` (nullopt: no such key) meets `op`'s condition.
+bool TxnConditionHolds(const TxnOp& op, const std::optional<KeyValue>& current);
 
 absl::string_view EventTypeName(EventType type);
 

@@ -110,6 +110,7 @@ absl::StatusOr<std::unique_ptr<BpfEngine>> BpfEngine::Create(const BpfEngineOpti
   if (auto s = e->ShareMaps(e->tc_->obj); !s.ok()) return s;
   if (int rc = lb_tc__load(e->tc_); rc != 0)
     return Errno("loading the tc programs", rc == -1 ? errno : -rc);
+  if (auto s = e->SyncClock(); !s.ok()) return s;
   // Pinned maps from an earlier run: count their frontends' ports again.
   auto state = ReadMapState(e->Fds());
   if (!state.ok()) return state.status();
@@ -406,7 +407,8 @@ MapFds BpfEngine::Fds() const {
   m.frontends = Fd(skel_->maps.lb_frontends);
   m.node_addrs = Fd(skel_->maps.lb_node_addrs);
   m.tables = Fd(skel_->maps.lb_tables);
-  m.ct = Fd(skel_->maps.lb_ct);
+  m.ct4 = Fd(skel_->maps.lb_ct4);
+  m.ct6 = Fd(skel_->maps.lb_ct6);
   m.counters = Fd(skel_->maps.lb_counters);
   m.ncpus = ncpus_;
   return m;
@@ -414,12 +416,12 @@ MapFds BpfEngine::Fds() const {
 
 absl::StatusOr<size_t> BpfEngine::FlushConntrack(const ConntrackMatch& match) {
   size_t n = 0;
-  int fd = Fd(skel_->maps.lb_ct);
-  for (const auto& [k, e] : ReadConntrack(Fds(), match)) {
+  MapFds fds = Fds();
+  for (const auto& [k, e] : ReadConntrack(fds, match)) {
     // Packets keep writing while we sweep: judge the entry as it is now.
     lb_ct_entry now{};
-    if (bpf_map_lookup_elem(fd, &k, &now) != 0 || !match(k, now)) continue;
-    if (bpf_map_delete_elem(fd, &k) == 0) ++n;
+    if (!LookupConntrack(fds, k, &now) || !match(k, now)) continue;
+    if (DeleteConntrack(fds, k)) ++n;
   }
   return n;
 }
@@ -479,10 +481,10 @@ absl::Status BpfEngine::ResetMaps() {
     if (entry.second >= 0) close(entry.second);
   pending_tables_.clear();
   pending_services_.clear();
-  for (bpf_map* m :
-       {skel_->maps.lb_node_addrs, skel_->maps.lb_frontends, skel_->maps.lb_services,
-        skel_->maps.lb_service_names, skel_->maps.lb_sock_rev, skel_->maps.lb_tables,
-        skel_->maps.lb_backends, skel_->maps.lb_affinity, skel_->maps.lb_ct, skel_->maps.lb_frags})
+  for (bpf_map* m : {skel_->maps.lb_node_addrs, skel_->maps.lb_frontends, skel_->maps.lb_services,
+                     skel_->maps.lb_service_names, skel_->maps.lb_sock_rev, skel_->maps.lb_tables,
+                     skel_->maps.lb_backends, skel_->maps.lb_affinity, skel_->maps.lb_ct4,
+                     skel_->maps.lb_ct6, skel_->maps.lb_frags})
     if (auto s = ClearHash(m); !s.ok()) return s;
   for (bpf_map* m : {skel_->maps.lb_config, skel_->maps.lb_rr, skel_->maps.lb_counters,
                      skel_->maps.lb_ports, skel_->maps.lb_backend_alive})
@@ -490,8 +492,7 @@ absl::Status BpfEngine::ResetMaps() {
   port_refs_.clear();
   backend_port_refs_.clear();
   backend_ports_.clear();
-  skel_->bss->lb_clock_offset_ns = 0;
-  sock_->bss->lb_clock_offset_ns = 0;
+  if (auto s = SyncClock(); !s.ok()) return s;
   return absl::OkStatus();
 }
 
@@ -506,10 +507,21 @@ uint64_t BpfEngine::ClockNs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+absl::Status BpfEngine::SyncClock() {
+  uint8_t frame[64] = {};
+  LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = frame, .data_size_in = sizeof(frame));
+  if (bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.lb_clock_sync), &run) != 0)
+    return Errno("running the clock sync program", errno);
+  if (run.retval != XDP_DROP) return absl::InternalError("the clock sync program failed");
+  return absl::OkStatus();
+}
+
 void BpfEngine::AdvanceClock(uint64_t ns) {
-  skel_->bss->lb_clock_offset_ns += ns;
-  tc_->bss->lb_clock_offset_ns += ns;
-  sock_->bss->lb_clock_offset_ns += ns;
+  uint32_t k = 0;
+  lb_clock c{};
+  if (bpf_map_lookup_elem(Fd(skel_->maps.lb_clock), &k, &c) != 0) return;
+  c.offset_ns += ns;
+  bpf_map_update_elem(Fd(skel_->maps.lb_clock), &k, &c, BPF_ANY);
 }
 
 }  // namespace sluice

@@ -84,11 +84,13 @@ class BpfEngine : public Engine {
   // Forward translated packets by FIB lookup and redirect (on a node) rather
   // than up the stack; off by default and in tests.
   void EnableRedirect(bool on);
-  // The programs' clock now (lb_now_ns: CLOCK_MONOTONIC_COARSE), as
-  // conntrack and affinity expiry times are kept.
+  // The programs' clock now (lb_now_ns: jiffies set to read
+  // CLOCK_MONOTONIC_COARSE), as conntrack and affinity expiry times are kept.
   static uint64_t ClockNs();
   // Moves the programs' clock forward (tests of timeouts).
   void AdvanceClock(uint64_t ns);
+  // Sets the programs' clock to read ClockNs() (offset 0); see struct lb_clock.
+  absl::Status SyncClock();
 
  private:
   BpfEngine() = default;

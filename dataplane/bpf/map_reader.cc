@@ -26,6 +26,27 @@ void ForEach(int fd, Fn fn) {
   }
 }
 
+lb_ct4_key Compact(const lb_ct_key& k) {
+  lb_ct4_key k4{};
+  k4.saddr = k.saddr.v4;
+  k4.daddr = k.daddr.v4;
+  k4.sport = k.sport;
+  k4.dport = k.dport;
+  k4.proto = k.proto;
+  return k4;
+}
+
+lb_ct_key Generic(const lb_ct4_key& k4) {
+  lb_ct_key k{};
+  k.saddr.v4 = k4.saddr;
+  k.daddr.v4 = k4.daddr;
+  k.sport = k4.sport;
+  k.dport = k4.dport;
+  k.proto = k4.proto;
+  k.family = LB_AF_INET;
+  return k;
+}
+
 }  // namespace
 
 absl::StatusOr<EngineState> ReadMapState(const MapFds& m) {
@@ -62,10 +83,26 @@ std::vector<uint64_t> ReadCounters(const MapFds& m) {
 std::vector<std::pair<lb_ct_key, lb_ct_entry>> ReadConntrack(
     const MapFds& m, const std::function<bool(const lb_ct_key&, const lb_ct_entry&)>& keep) {
   std::vector<std::pair<lb_ct_key, lb_ct_entry>> out;
-  ForEach<lb_ct_key, lb_ct_entry>(m.ct, [&](const lb_ct_key& k, const lb_ct_entry& e) {
+  ForEach<lb_ct4_key, lb_ct_entry>(m.ct4, [&](const lb_ct4_key& k4, const lb_ct_entry& e) {
+    lb_ct_key k = Generic(k4);
+    if (keep(k, e)) out.push_back({k, e});
+  });
+  ForEach<lb_ct_key, lb_ct_entry>(m.ct6, [&](const lb_ct_key& k, const lb_ct_entry& e) {
     if (keep(k, e)) out.push_back({k, e});
   });
   return out;
+}
+
+bool LookupConntrack(const MapFds& m, const lb_ct_key& key, lb_ct_entry* entry) {
+  if (key.family != LB_AF_INET) return bpf_map_lookup_elem(m.ct6, &key, entry) == 0;
+  lb_ct4_key k4 = Compact(key);
+  return bpf_map_lookup_elem(m.ct4, &k4, entry) == 0;
+}
+
+bool DeleteConntrack(const MapFds& m, const lb_ct_key& key) {
+  if (key.family != LB_AF_INET) return bpf_map_delete_elem(m.ct6, &key) == 0;
+  lb_ct4_key k4 = Compact(key);
+  return bpf_map_delete_elem(m.ct4, &k4) == 0;
 }
 
 std::vector<uint32_t> ReadTable(const MapFds& m, uint32_t service_id, uint8_t gen, uint8_t scope,
@@ -97,7 +134,8 @@ absl::StatusOr<PinnedMaps> PinnedMaps::Open(const std::string& pin_dir) {
               {"lb_frontends", &p.fds_.frontends},
               {"lb_node_addrs", &p.fds_.node_addrs},
               {"lb_tables", &p.fds_.tables},
-              {"lb_ct", &p.fds_.ct},
+              {"lb_ct4", &p.fds_.ct4},
+              {"lb_ct6", &p.fds_.ct6},
               {"lb_counters", &p.fds_.counters}};
   for (const Want& w : want) {
     std::string path = pin_dir + "/" + w.name;
@@ -111,7 +149,7 @@ absl::StatusOr<PinnedMaps> PinnedMaps::Open(const std::string& pin_dir) {
 
 PinnedMaps::~PinnedMaps() {
   for (int fd : {fds_.services, fds_.service_names, fds_.backends, fds_.frontends, fds_.node_addrs,
-                 fds_.tables, fds_.ct, fds_.counters})
+                 fds_.tables, fds_.ct4, fds_.ct6, fds_.counters})
     if (fd >= 0) close(fd);
 }
 

@@ -15,20 +15,27 @@
  * the flow is masqueraded. Returns 0 or a drop reason. */
 LB_INLINE int lb_flow_insert_reply(struct lb_ctx* ctx, const struct lb_config* cfg,
                                    const struct lb_ct_key* fwd, struct lb_ct_entry* fe,
-                                   struct lb_ct_key* rk, const struct lb_ct_entry* re) {
+                                   struct lb_ct_key* rk, const struct lb_ct_entry* re, __u64 now) {
   if (!(fe->flags & LB_CT_F_SNAT)) return lb_map_ct_update(ctx, rk, re, 0) ? LB_DROP_CT_FULL : 0;
   __u32 lo = cfg->snat_port_min, hi = cfg->snat_port_max;
   if (lo == 0 || hi < lo) return LB_DROP_SNAT_EXHAUSTED;
   __u32 range = hi - lo + 1;
-  /* Keep the client's port when it is in range (as Linux NAT does), else
-   * start from a hash of the flow so that flows spread over the range. */
+  /* First the client's port when it is in range (as Linux NAT does), then
+   * ports from a hash of the flow: flows whose client ports collide go
+   * different ways instead of all probing the same sequence. */
   __u32 want = lb_ntohs(fwd->sport);
-  __u32 start =
-      (want >= lo && want <= hi) ? want - lo : lb_hash_tuple(fwd, LB_HASH_SEED_SNAT) % range;
+  int keep = want >= lo && want <= hi;
+  __u32 start = lb_hash_tuple(fwd, LB_HASH_SEED_SNAT) % range;
   for (__u32 i = 0; i < LB_SNAT_TRIES; i++) {
-    __u32 port = lo + (start + i * 7919u) % range; /* a prime stride visits distinct ports */
+    /* a prime stride visits distinct ports */
+    __u32 port = (keep && i == 0) ? want : lo + (start + i * 7919u) % range;
     rk->dport = lb_htons((__u16)port);
-    if (lb_map_ct_update(ctx, rk, re, 1) == 0) {
+    /* Look before inserting: an engine's insert may take a free slot (and
+     * evict for it) before it finds the key taken. A binding whose time is
+     * up is taken over, as the sweep would remove it anyway. */
+    struct lb_ct_entry* cur = lb_map_ct(ctx, rk);
+    if (cur && cur->expires_ns >= now) continue;
+    if (lb_map_ct_update(ctx, rk, re, cur ? 0 : 1) == 0) {
       fe->nat_sport = rk->dport;
       return 0;
     }
@@ -76,7 +83,7 @@ LB_INLINE int lb_flow_create(struct lb_ctx* ctx, const struct lb_config* cfg,
   re.tcp_state = p->proto == IPPROTO_TCP ? LB_TCP_SYN : LB_TCP_NONE;
   re.expires_ns = out->expires_ns;
 
-  int rc = lb_flow_insert_reply(ctx, cfg, t, out, &rk, &re);
+  int rc = lb_flow_insert_reply(ctx, cfg, t, out, &rk, &re, now);
   if (rc) return rc;
   if (lb_map_ct_update(ctx, t, out, 0)) return LB_DROP_CT_FULL;
   lb_count(ctx, LB_CNT_CT_NEW, 0);

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "tests/integration/netns.h"
+#include "tests/integration/service_yaml.h"
 #include "tests/integration/testserver.h"
 
 namespace sluice::netns {
@@ -23,30 +24,14 @@ using namespace std::chrono_literals;
 constexpr int kNodePort = 30081;
 
 std::string Service() {
-  return absl::StrCat(R"(apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec:
-  type: NodePort
-  ports: [{name: t, port: )",
-                      kTestPort, ", targetPort: ", kTestPort, ", nodePort: ", kNodePort,
-                      ", protocol: TCP}]\n");
+  return WebNodePortService(kTestPort, kNodePort);
 }
 
 // The Service has no selector: the slice is ours to write.
 std::string Slice(const Topology& t, const std::vector<int>& backends) {
-  std::string eps;
-  for (int i : backends)
-    eps += absl::StrCat("- {addresses: [\"", t.backend(i).leaf.v4, "\"], nodeName: elsewhere}\n");
-  return absl::StrCat(R"(apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: web-1, namespace: default, labels: {kubernetes.io/service-name: web}}
-addressType: IPv4
-ports: [{name: t, port: )",
-                      kTestPort, R"(, protocol: TCP}]
-endpoints:
-)",
-                      eps);
+  std::vector<std::string> addresses;
+  for (int i : backends) addresses.push_back(t.backend(i).leaf.v4);
+  return WebEndpointSlice(addresses, "elsewhere");
 }
 
 class AgentApiTest : public ::testing::Test {

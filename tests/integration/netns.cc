@@ -47,8 +47,11 @@ std::optional<uint64_t> ParseBase36(absl::string_view s) {
 
 // "sl" + base-36 digits, optionally "-" + base-36 digits: the only shapes
 // SweepLeftovers accepts, so that no prefix can reach a namespace not ours.
+// Not "sluice-...": that is `sluice up`'s node namespaces (sluice-NAME-node0),
+// which would otherwise read as pid "uice" and be swept as stale (a Topology
+// of pid 1423454 leaves what `sluice down` or a reboot must remove).
 bool ValidPrefix(absl::string_view p) {
-  if (!absl::StartsWith(p, "sl")) return false;
+  if (!absl::StartsWith(p, "sl") || absl::StartsWith(p, "sluice-")) return false;
   std::vector<absl::string_view> parts = absl::StrSplit(p.substr(2), '-');
   if (parts.size() > 2) return false;
   for (absl::string_view part : parts) {

@@ -310,11 +310,11 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   return Run(-1, "the caller's namespace", argv, options);
 }
 
-absl::StatusOr<pid_t> SpawnInNamespace(absl::string_view ns, const std::vector<std::string>& argv,
-                                       const SpawnOptions& options) {
+namespace {
+
+absl::StatusOr<pid_t> Spawn(int ns_fd, absl::string_view ns, const std::vector<std::string>& argv,
+                            const SpawnOptions& options) {
   if (argv.empty()) return absl::InvalidArgumentError("empty argv");
-  absl::StatusOr<Fd> ns_fd = OpenNamespace(ns);
-  if (!ns_fd.ok()) return ns_fd.status();
   Fd devnull(open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (devnull.get() < 0) return Errno("open /dev/null");
   Pipe ready;
@@ -325,7 +325,7 @@ absl::StatusOr<pid_t> SpawnInNamespace(absl::string_view ns, const std::vector<s
   }
   std::vector<char*> cargv = CArgv(argv);
   ChildPlan plan{.program = nullptr,
-                 .ns_fd = ns_fd->get(),
+                 .ns_fd = ns_fd,
                  .argv = cargv.data(),
                  .stdin_fd = devnull.get(),
                  .stdout_fd = -1,
@@ -349,6 +349,20 @@ absl::StatusOr<pid_t> SpawnInNamespace(absl::string_view ns, const std::vector<s
   KillGroupAndReap(*pid);
   return absl::UnavailableError(
       absl::StrCat("\"", absl::StrJoin(argv, " "), "\" in ", ns, ": ", why));
+}
+
+}  // namespace
+
+absl::StatusOr<pid_t> SpawnInNamespace(absl::string_view ns, const std::vector<std::string>& argv,
+                                       const SpawnOptions& options) {
+  absl::StatusOr<Fd> ns_fd = OpenNamespace(ns);
+  if (!ns_fd.ok()) return ns_fd.status();
+  return Spawn(ns_fd->get(), ns, argv, options);
+}
+
+absl::StatusOr<pid_t> SpawnCommand(const std::vector<std::string>& argv,
+                                   const SpawnOptions& options) {
+  return Spawn(-1, "the caller's namespace", argv, options);
 }
 
 absl::StatusOr<int> WaitChild(pid_t pid, Millis timeout) {

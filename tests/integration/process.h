@@ -69,6 +69,11 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
 absl::StatusOr<pid_t> SpawnInNamespace(absl::string_view ns, const std::vector<std::string>& argv,
                                        const SpawnOptions& options = {});
 
+// SpawnInNamespace in the caller's own namespaces: for `sluice up`, which
+// makes its namespaces itself.
+absl::StatusOr<pid_t> SpawnCommand(const std::vector<std::string>& argv,
+                                   const SpawnOptions& options = {});
+
 // Waits for a child of ours to exit, up to `timeout`; returns its raw wait
 // status (see WIFEXITED and friends). DeadlineExceeded if it still runs.
 absl::StatusOr<int> WaitChild(pid_t pid, Millis timeout);

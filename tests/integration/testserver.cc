@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 
 namespace sluice::netns {
@@ -9,15 +11,26 @@ namespace {
 
 // The client exits 1 when something it measured failed; its report says what.
 // Anything else (no report, usage errors) is an error here.
-absl::StatusOr<YAML::Node> RunClient(const Topology& topo, absl::string_view ns,
-                                     std::vector<std::string> args, Millis timeout,
-                                     const std::string& cgroup = "") {
+// Runs a command to completion somewhere: in a Topology's namespace, or in
+// the caller's own.
+using Runner = std::function<absl::StatusOr<CommandResult>(const std::vector<std::string>&,
+                                                           const RunOptions&)>;
+
+Runner InTopology(const Topology& topo, absl::string_view ns) {
+  return [&topo, ns = std::string(ns)](const std::vector<std::string>& argv,
+                                       const RunOptions& options) {
+    return topo.RunIn(ns, argv, options);
+  };
+}
+
+absl::StatusOr<YAML::Node> RunClient(const Runner& run, std::vector<std::string> args,
+                                     Millis timeout, const std::string& cgroup = "") {
   args.insert(args.begin(), {TestServerPath(), "client"});
   if (!cgroup.empty()) {
     // Join the cgroup first, so that its socket programs see the client.
     args.insert(args.begin(), {"sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec \"$@\"", cgroup});
   }
-  absl::StatusOr<CommandResult> r = topo.RunIn(ns, args, {.timeout = timeout});
+  absl::StatusOr<CommandResult> r = run(args, {.timeout = timeout});
   if (!r.ok()) return r.status();
   if (r->exit_code != 0 && r->exit_code != 1) {
     return absl::InternalError(absl::StrCat("client exited ", r->exit_code, ": ", r->err));
@@ -91,16 +104,20 @@ std::string TestServerPath() {
   return TESTSERVER_PATH;
 }
 
-absl::StatusOr<pid_t> StartTestServer(Topology& topo, absl::string_view ns, absl::string_view name,
-                                      int port) {
-  return topo.Spawn(ns,
-                    {TestServerPath(), "serve", "--name", std::string(name), "--port",
-                     absl::StrCat(port), "--ready-fd", "3"},
-                    {.wait_ready = true});
+std::vector<std::string> TestServerCommand(absl::string_view name, int port) {
+  return {TestServerPath(),   "serve",      "--name", std::string(name), "--port",
+          absl::StrCat(port), "--ready-fd", "3"};
 }
 
-absl::StatusOr<NamesReport> QueryNames(const Topology& topo, absl::string_view ns,
-                                       absl::string_view addr, int port, const NamesQuery& query) {
+absl::StatusOr<pid_t> StartTestServer(Topology& topo, absl::string_view ns, absl::string_view name,
+                                      int port) {
+  return topo.Spawn(ns, TestServerCommand(name, port), {.wait_ready = true});
+}
+
+namespace {
+
+absl::StatusOr<NamesReport> QueryNamesWith(const Runner& run, absl::string_view addr, int port,
+                                           const NamesQuery& query) {
   std::vector<std::string> args = {"names",
                                    "--addr",
                                    std::string(addr),
@@ -114,17 +131,28 @@ absl::StatusOr<NamesReport> QueryNames(const Topology& topo, absl::string_view n
                                    absl::StrCat(query.timeout_each.count())};
   if (query.peer) args.push_back("--peer");
   // Every attempt is bounded by timeout_each; the margin covers the start.
-  auto report =
-      RunClient(topo, ns, args, query.timeout_each * query.count + Millis(5000), query.cgroup);
+  auto report = RunClient(run, args, query.timeout_each * query.count + Millis(5000), query.cgroup);
   if (!report.ok()) return report.status();
   return Convert(*report, &ToNames);
+}
+
+}  // namespace
+
+absl::StatusOr<NamesReport> QueryNames(const Topology& topo, absl::string_view ns,
+                                       absl::string_view addr, int port, const NamesQuery& query) {
+  return QueryNamesWith(InTopology(topo, ns), addr, port, query);
+}
+
+absl::StatusOr<NamesReport> QueryNamesFromHost(absl::string_view addr, int port,
+                                               const NamesQuery& query) {
+  return QueryNamesWith(&RunCommand, addr, port, query);
 }
 
 absl::StatusOr<TcpStreamReport> RunTcpStream(const Topology& topo, absl::string_view ns,
                                              absl::string_view addr, int port, Millis duration,
                                              int64_t rate) {
   auto report = RunClient(
-      topo, ns,
+      InTopology(topo, ns),
       {"tcp-stream", "--addr", std::string(addr), "--port", absl::StrCat(port), "--duration-ms",
        absl::StrCat(duration.count()), "--rate", absl::StrCat(rate), "--timeout-ms", "2000"},
       duration + Millis(10000));
@@ -136,7 +164,7 @@ absl::StatusOr<UdpStreamReport> RunUdpStream(const Topology& topo, absl::string_
                                              absl::string_view addr, int port, Millis duration,
                                              int pps) {
   auto report = RunClient(
-      topo, ns,
+      InTopology(topo, ns),
       {"udp-stream", "--addr", std::string(addr), "--port", absl::StrCat(port), "--duration-ms",
        absl::StrCat(duration.count()), "--pps", absl::StrCat(pps), "--timeout-ms", "1000"},
       duration + Millis(10000));

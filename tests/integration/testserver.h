@@ -25,6 +25,10 @@ inline constexpr int kTestPort = 8080;
 // The built sluice-testserver binary.
 std::string TestServerPath();
 
+// The command line of `serve --name NAME --port PORT`, ready on fd 3 once it
+// listens (SpawnOptions::wait_ready).
+std::vector<std::string> TestServerCommand(absl::string_view name, int port = kTestPort);
+
 // `serve --name NAME --port PORT` in `ns`; returns once it listens.
 absl::StatusOr<pid_t> StartTestServer(Topology& topo, absl::string_view ns, absl::string_view name,
                                       int port = kTestPort);
@@ -52,6 +56,11 @@ struct NamesQuery {
 absl::StatusOr<NamesReport> QueryNames(const Topology& topo, absl::string_view ns,
                                        absl::string_view addr, int port,
                                        const NamesQuery& query = {});
+
+// QueryNames from the caller's own namespace: the host, for the nodes of
+// `sluice up`, which the host reaches over their veths.
+absl::StatusOr<NamesReport> QueryNamesFromHost(absl::string_view addr, int port,
+                                               const NamesQuery& query = {});
 
 struct TcpStreamReport {
   std::string name, error;

@@ -396,6 +396,7 @@ TEST_F(TeardownTest, SweepLeftoversRemovesWhatACrashedRunLeft) {
   EXPECT_FALSE(Topology::SweepLeftovers("").ok());
   EXPECT_FALSE(Topology::SweepLeftovers("sl").ok());
   EXPECT_FALSE(Topology::SweepLeftovers("eth").ok());
+  EXPECT_FALSE(Topology::SweepLeftovers("sluice-local").ok()) << "`sluice up`'s node namespaces";
   EXPECT_TRUE(Topology::Leftovers(crashed.prefix + "0").empty());
 
   ASSERT_TRUE(Topology::SweepLeftovers(crashed.prefix).ok());

@@ -7,6 +7,7 @@
 #include "tools/sluice/bench/bench_command.h"
 #include "tools/sluice/replay.h"
 #include "tools/sluice/server_command.h"
+#include "tools/sluice/up_command.h"
 
 namespace {
 
@@ -19,6 +20,8 @@ constexpr char kHelp[] =
     "  agent    program this node's BPF datapath from a file of those objects\n"
     "  cleanup  remove the datapath `sluice agent` left in place\n"
     "  server   serve the Kubernetes API from a local store (kubectl works)\n"
+    "  up       run a cluster on this machine: server, controllers, nodes in\n"
+    "           network namespaces with their agents; `down` removes a crashed one\n"
     "  bench    packet rates next to kube-proxy's iptables and nftables rules\n"
     "  version  print the version\n"
     "\n"
@@ -71,6 +74,19 @@ int main(int argc, char** argv) {
     auto s = sluice::RunServerCommand(args);
     if (!s.ok()) {
       std::cerr << "sluice server: " << s.message() << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  if (cmd == "up" || cmd == "down") {
+    bool up = cmd == "up";
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+      std::cout << (up ? sluice::kUpUsage : sluice::kDownUsage) << "\n";
+      return 0;
+    }
+    auto s = up ? sluice::RunUpCommand(args) : sluice::RunDownCommand(args);
+    if (!s.ok()) {
+      std::cerr << "sluice " << cmd << ": " << s.message() << "\n";
       return 1;
     }
     return 0;

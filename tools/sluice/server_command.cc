@@ -13,14 +13,18 @@
 namespace sluice {
 
 const char kServerUsage[] =
-    "usage: sluice server --data-dir DIR [--store etcd://HOST:PORT[,HOST:PORT]]\n"
+    "usage: sluice server --data-dir DIR [--store etcd[s]://HOST:PORT[,HOST:PORT]]\n"
+    "         [--etcd-cafile FILE] [--etcd-certfile FILE --etcd-keyfile FILE]\n"
     "         [--listen ADDRESS:PORT] [--kubeconfig-out FILE]\n"
     "         [--node-kubeconfig-out FILE] [--advertise-address IP] [--tls-san NAME,...]\n"
     "         [--insecure-listen ADDRESS:PORT] [--lb-pools FILE]\n"
     "         [--service-cluster-ip-range CIDR[,CIDR]] [--service-node-port-range MIN-MAX]\n"
     "  Serves the Kubernetes API over HTTPS, backed by a SQLite store in DIR or,\n"
     "  with --store, by an etcd cluster that several servers can share, and runs\n"
-    "  the controllers (Service IPs and ports, LoadBalancer IPs, EndpointSlices).\n"
+    "  the controllers (Service IPs and ports, LoadBalancer IPs, EndpointSlices);\n"
+    "  servers sharing an etcd elect one to run them (Lease\n"
+    "  kube-system/sluice-controller-manager). etcds:// or --etcd-cafile speak TLS\n"
+    "  to etcd; --etcd-certfile/--etcd-keyfile add a client certificate.\n"
     "  The first start makes in DIR a CA, a serving certificate signed by it (for\n"
     "  the listen address, loopback, localhost, kubernetes[.default[.svc[.cluster.local]]],\n"
     "  the kubernetes Service's ClusterIP, the advertise address and every --tls-san)\n"
@@ -71,7 +75,8 @@ absl::Status RunServerCommand(const std::vector<std::string>& args) {
   auto flags = ParseFlags(
       args, {"--data-dir", "--store", "--listen", "--kubeconfig-out", "--node-kubeconfig-out",
              "--advertise-address", "--tls-san", "--insecure-listen", "--lb-pools",
-             "--service-cluster-ip-range", "--service-node-port-range"});
+             "--service-cluster-ip-range", "--service-node-port-range", "--etcd-cafile",
+             "--etcd-certfile", "--etcd-keyfile"});
   if (!flags.ok())
     return absl::InvalidArgumentError(absl::StrCat(flags.status().message(), "\n", kServerUsage));
   // The certificates and tokens live in DIR even when the objects are in etcd.
@@ -81,6 +86,11 @@ absl::Status RunServerCommand(const std::vector<std::string>& args) {
                                       .store = flags->Get("--store"),
                                       .advertise_address = flags->Get("--advertise-address"),
                                       .extra_sans = flags->List("--tls-san")};
+  // TLS to etcd, as kube-apiserver's flags (or etcds:// alone: system roots).
+  options.etcd_tls = {.enabled = flags->Has("--etcd-cafile") || flags->Has("--etcd-certfile"),
+                      .ca_file = flags->Get("--etcd-cafile"),
+                      .cert_file = flags->Get("--etcd-certfile"),
+                      .key_file = flags->Get("--etcd-keyfile")};
   if (auto s = ParseListen("--listen", flags->Get("--listen", "127.0.0.1:6443"),
                            &options.listen_address, &options.port);
       !s.ok())
@@ -114,7 +124,9 @@ absl::Status RunServerCommand(const std::vector<std::string>& args) {
   if (!server.ok()) return server.status();
   const apiserver::ApiServer& s = **server;
   auto controllers =
-      controllers::ControllerManager::Start(s.store(), {.lb_pools_file = flags->Get("--lb-pools")});
+      controllers::ControllerManager::Start(s.store(), {.lb_pools_file = flags->Get("--lb-pools"),
+                                                        // Servers sharing an etcd take turns.
+                                                        .leader_election = flags->Has("--store")});
   if (!controllers.ok()) return controllers.status();
   for (const auto& [flag, user] :
        {std::pair{"--kubeconfig-out",

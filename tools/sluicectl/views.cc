@@ -235,7 +235,7 @@ json StatusView(const std::string& pin_dir, const MapFds& maps) {
     view["rows"].push_back({"map", "lb_frontends", absl::StrCat(st->frontends.size(), " entries")});
   }
   size_t ct = ReadConntrack(maps, [](const lb_ct_key&, const lb_ct_entry&) { return true; }).size();
-  view["rows"].push_back({"map", "lb_ct", absl::StrCat(ct, " entries")});
+  view["rows"].push_back({"map", "lb_ct4, lb_ct6", absl::StrCat(ct, " entries")});
   return view;
 }
 

@@ -22,8 +22,10 @@ std::optional<uint64_t> RangeAllocator::FirstFree(uint64_t from, uint64_t to) co
   return std::nullopt;
 }
 
-std::optional<uint64_t> RangeAllocator::AllocateNext() {
-  std::optional<uint64_t> offset = FirstFree(static_band_, size_);
+std::optional<uint64_t> RangeAllocator::AllocateNext(uint64_t start) {
+  uint64_t from = size_ > static_band_ ? static_band_ + start % (size_ - static_band_) : size_;
+  std::optional<uint64_t> offset = FirstFree(from, size_);
+  if (!offset) offset = FirstFree(static_band_, from);
   if (!offset) offset = FirstFree(0, static_band_);
   if (offset) used_.insert(*offset);
   return offset;

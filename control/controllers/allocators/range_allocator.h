@@ -25,9 +25,12 @@ class RangeAllocator {
   uint64_t size() const { return size_; }
   bool IsUsed(uint64_t offset) const { return used_.contains(offset); }
   void MarkUsed(uint64_t offset) { used_.insert(offset); }
-  // The lowest free offset of the upper band, else of the lower one; marks it
-  // used. Nullopt when the range is full.
-  std::optional<uint64_t> AllocateNext();
+  // The lowest free offset of the upper band at or after `start` (taken
+  // modulo the band, wrapping around), else of the lower band; marks it used.
+  // Nullopt when the range is full. Servers that picked the same value and
+  // lost it to another pick again from a random start, as Kubernetes'
+  // allocators always do, so that they do not collide again.
+  std::optional<uint64_t> AllocateNext(uint64_t start = 0);
 
  private:
   std::optional<uint64_t> FirstFree(uint64_t from, uint64_t to) const;

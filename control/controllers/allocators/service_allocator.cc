@@ -33,7 +33,7 @@ absl::StatusOr<ServiceAllocator> ServiceAllocator::Create(const ServiceNetworkCo
 }
 
 std::vector<FieldError> ServiceAllocator::Allocate(json& service, const std::vector<json>& others,
-                                                   const json& stored) const {
+                                                   const json& stored, uint64_t start) const {
   const json& held = stored.is_object() && stored.contains("spec") ? stored["spec"] : json();
   if (!service.contains("spec") || !service["spec"].is_object()) service["spec"] = json::object();
   json& spec = service["spec"];
@@ -47,9 +47,9 @@ std::vector<FieldError> ServiceAllocator::Allocate(json& service, const std::vec
     spec.erase("ipFamilies");
     spec.erase("ipFamilyPolicy");
   } else {
-    errors = AllocateClusterIps(spec, others, held);
+    errors = AllocateClusterIps(spec, others, held, start);
   }
-  std::vector<FieldError> port_errors = AllocateNodePorts(spec, others, held);
+  std::vector<FieldError> port_errors = AllocateNodePorts(spec, others, held, start);
   errors.insert(errors.end(), port_errors.begin(), port_errors.end());
   return errors;
 }

@@ -53,19 +53,21 @@ class ServiceAllocator {
   // unchecked, as Kubernetes does, so that a narrower range configured later
   // does not make the Service impossible to update. Errors leave `service`
   // half-filled: the caller must not store it.
+  // `start` offsets the dynamic picks (RangeAllocator::AllocateNext).
   std::vector<FieldError> Allocate(nlohmann::json& service,
                                    const std::vector<nlohmann::json>& others,
-                                   const nlohmann::json& stored = nullptr) const;
+                                   const nlohmann::json& stored = nullptr,
+                                   uint64_t start = 0) const;
 
   const std::vector<IpRange>& cluster_ip_ranges() const { return ranges_; }
 
  private:
   std::vector<FieldError> AllocateClusterIps(nlohmann::json& spec,
                                              const std::vector<nlohmann::json>& others,
-                                             const nlohmann::json& held) const;
+                                             const nlohmann::json& held, uint64_t start) const;
   std::vector<FieldError> AllocateNodePorts(nlohmann::json& spec,
                                             const std::vector<nlohmann::json>& others,
-                                            const nlohmann::json& held) const;
+                                            const nlohmann::json& held, uint64_t start) const;
 
   std::vector<IpRange> ranges_;  // primary family first
   int node_port_min_ = 0;

@@ -88,7 +88,8 @@ std::vector<FieldError> InitFamilies(json& spec, const std::vector<IpRange>& ran
 
 std::vector<FieldError> ServiceAllocator::AllocateClusterIps(json& spec,
                                                              const std::vector<json>& others,
-                                                             const json& held) const {
+                                                             const json& held,
+                                                             uint64_t start) const {
   std::vector<IpFamily> families;
   std::vector<FieldError> errors = InitFamilies(spec, ranges_, &families);
   if (!errors.empty()) return errors;
@@ -144,7 +145,7 @@ std::vector<FieldError> ServiceAllocator::AllocateClusterIps(json& spec,
       }
       continue;
     }
-    std::optional<uint64_t> offset = allocators[r].AllocateNext();
+    std::optional<uint64_t> offset = allocators[r].AllocateNext(start);
     if (!offset) {
       errors.push_back({"FieldValueInvalid", field,
                         absl::StrCat("Internal error: failed to allocate a serviceIP: range ",

@@ -24,6 +24,20 @@ std::vector<std::string> ClusterIps(const json& spec) {
   return ips;
 }
 
+bool HasInt(const json& object, const char* key) {
+  return object.is_object() && object.contains(key) && object[key].is_number_integer();
+}
+
+std::vector<int64_t> NodePortsOf(const json& spec) {
+  std::vector<int64_t> ports;
+  if (spec.contains("ports") && spec["ports"].is_array())
+    for (const json& p : spec["ports"])
+      if (HasInt(p, "nodePort")) ports.push_back(p["nodePort"].get<int64_t>());
+  if (HasInt(spec, "healthCheckNodePort"))
+    ports.push_back(spec["healthCheckNodePort"].get<int64_t>());
+  return ports;
+}
+
 bool NeedsClusterIp(const json& spec) {
   return StringField(spec, "type") != "ExternalName";
 }

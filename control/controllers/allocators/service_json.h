@@ -3,6 +3,7 @@
 #ifndef SLUICE_CONTROL_CONTROLLERS_ALLOCATORS_SERVICE_JSON_H_
 #define SLUICE_CONTROL_CONTROLLERS_ALLOCATORS_SERVICE_JSON_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,11 @@ std::string StringField(const nlohmann::json& object, const char* key);
 std::vector<std::string> StringList(const nlohmann::json& object, const char* key);
 // spec.clusterIPs, or [spec.clusterIP] for objects written before dual-stack.
 std::vector<std::string> ClusterIps(const nlohmann::json& spec);
+
+// Whether `object` has an integer at `key`.
+bool HasInt(const nlohmann::json& object, const char* key);
+// The node ports `spec` holds: each port's and the health check's.
+std::vector<int64_t> NodePortsOf(const nlohmann::json& spec);
 
 // Which allocations a Service of this spec holds (Kubernetes' needsClusterIP,
 // needsNodePort, needsHCNodePort).

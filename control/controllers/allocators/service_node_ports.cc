@@ -9,30 +9,13 @@
 #include "control/controllers/allocators/service_json.h"
 
 namespace sluice::controllers {
-namespace {
 
 using json = nlohmann::json;
 
-bool HasInt(const json& object, const char* key) {
-  return object.is_object() && object.contains(key) && object[key].is_number_integer();
-}
-
-// The node ports `spec` holds: each port's and the health check's.
-std::vector<int64_t> NodePortsOf(const json& spec) {
-  std::vector<int64_t> ports;
-  if (spec.contains("ports") && spec["ports"].is_array())
-    for (const json& p : spec["ports"])
-      if (HasInt(p, "nodePort")) ports.push_back(p["nodePort"].get<int64_t>());
-  if (HasInt(spec, "healthCheckNodePort"))
-    ports.push_back(spec["healthCheckNodePort"].get<int64_t>());
-  return ports;
-}
-
-}  // namespace
-
 std::vector<FieldError> ServiceAllocator::AllocateNodePorts(json& spec,
                                                             const std::vector<json>& others,
-                                                            const json& held) const {
+                                                            const json& held,
+                                                            uint64_t start) const {
   std::vector<FieldError> errors;
   uint64_t size = static_cast<uint64_t>(node_port_max_ - node_port_min_ + 1);
   RangeAllocator allocator(size, RangeAllocator::DefaultStaticBand(size));
@@ -73,7 +56,7 @@ std::vector<FieldError> ServiceAllocator::AllocateNodePorts(json& spec,
     }
   };
   auto next = [&](std::string field) -> int64_t {
-    std::optional<uint64_t> offset = allocator.AllocateNext();
+    std::optional<uint64_t> offset = allocator.AllocateNext(start);
     if (!offset) {
       errors.push_back({"FieldValueInvalid", std::move(field),
                         absl::StrCat("Internal error: failed to allocate a nodePort: range ", range,
