@@ -13,6 +13,8 @@
 #include <sstream>
 #include <thread>
 
+#include "gmock/gmock.h"
+
 namespace sluice::apiserver {
 
 std::string ReadFile(const std::string& path) {
@@ -127,6 +129,16 @@ void KubectlTest::SetUp() {
 
 Result KubectlTest::Kubectl(const std::string& args) {
   return RunBounded(*dir_, "kubectl " + args);
+}
+
+Result KubectlTest::KubectlUntil(const std::string& args, const std::string& regex) {
+  Result r;
+  for (int i = 0; i < 50; ++i) {
+    r = Kubectl(args);
+    if (::testing::Matches(::testing::ContainsRegex(regex))(r.output)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return r;
 }
 
 std::string KubectlTest::File(const std::string& name, const std::string& text) {

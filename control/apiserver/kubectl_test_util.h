@@ -51,6 +51,9 @@ class KubectlTest : public ::testing::Test {
 
   // `kubectl args` with the suite's (admin) kubeconfig.
   static Result Kubectl(const std::string& args);
+  // Runs `kubectl args` until its output matches `regex` (gtest's regular
+  // expressions) or 10 s passed; returns the last run.
+  static Result KubectlUntil(const std::string& args, const std::string& regex);
   // Writes `text` to `name` in the suite's directory; returns its path.
   static std::string File(const std::string& name, const std::string& text);
   // Arguments that make kubectl use the node's (read-only) kubeconfig.

@@ -1,7 +1,9 @@
 #include "control/apiserver/object_meta.h"
 
 #include <random>
+#include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -76,7 +78,66 @@ std::string CheckDns1123Subdomain(absl::string_view name) {
   return "";
 }
 
+namespace {
+
+// Kubernetes' ValidateOwnerReferences: the garbage collector finds owners by
+// these fields, so each must be there; one owner at most is the controller.
+void ValidateOwnerReferences(const json& refs, std::vector<StatusCause>* causes) {
+  const std::string path = "metadata.ownerReferences";
+  if (!refs.is_array()) {
+    causes->push_back({"FieldValueInvalid", "must be a list of owner references", path});
+    return;
+  }
+  std::string controller;
+  for (const json& ref : refs) {
+    if (!ref.is_object()) {
+      causes->push_back({"FieldValueInvalid", "must be a list of owner references", path});
+      continue;
+    }
+    static constexpr std::pair<const char*, const char*> kRequired[] = {
+        {"apiVersion", "version"}, {"kind", "kind"}, {"name", "name"}, {"uid", "uid"}};
+    for (auto [field, what] : kRequired) {
+      const json value = ref.value(field, json(""));
+      if (!value.is_string())
+        causes->push_back({"FieldValueInvalid", "must be a string", path + "." + field});
+      else if (value.get<std::string>().empty())
+        causes->push_back({"FieldValueInvalid",
+                           absl::StrCat("Invalid value: \"\": ", what, " must not be empty"),
+                           path + "." + field});
+    }
+    for (const char* flag : {"controller", "blockOwnerDeletion"})
+      if (ref.contains(flag) && !ref[flag].is_null() && !ref[flag].is_boolean())
+        causes->push_back({"FieldValueInvalid", "must be a boolean", path + "." + flag});
+    if (ref.value("controller", json()) != true) continue;
+    auto text = [&ref](const char* field) {
+      const json value = ref.value(field, json(""));
+      return value.is_string() ? value.get<std::string>() : value.dump();
+    };
+    std::string name = absl::StrCat(text("kind"), "/", text("name"));
+    if (!controller.empty())
+      causes->push_back({"FieldValueInvalid",
+                         absl::StrCat("Only one reference can have Controller set to true. Found "
+                                      "\"true\" in references for ",
+                                      controller, " and ", name),
+                         path});
+    else
+      controller = name;
+  }
+}
+
+}  // namespace
+
 void ValidateMetadata(const json& metadata, std::vector<StatusCause>* causes) {
+  if (!metadata.is_object()) return;
+  if (metadata.contains("ownerReferences") && !metadata["ownerReferences"].is_null())
+    ValidateOwnerReferences(metadata["ownerReferences"], causes);
+  const json& finalizers = metadata.value("finalizers", json());
+  if (finalizers.is_array() && absl::c_linear_search(finalizers, json("orphan")) &&
+      absl::c_linear_search(finalizers, json("foregroundDeletion")))
+    causes->push_back({"FieldValueInvalid",
+                       absl::StrCat("Invalid value: ", finalizers.dump(),
+                                    ": finalizer orphan and foregroundDeletion cannot be both set"),
+                       "metadata.finalizers"});
   if (metadata.contains("labels") && !metadata["labels"].is_null()) {
     const json& labels = metadata["labels"];
     if (!labels.is_object()) {

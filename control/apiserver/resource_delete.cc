@@ -1,12 +1,19 @@
 // Deletion. An object without finalizers goes at once. One with finalizers is
 // marked (metadata.deletionTimestamp) and goes with the update that removes
-// its last finalizer, as Kubernetes' finalizers work. A namespace turns
+// its last finalizer, as Kubernetes' finalizers work. propagationPolicy
+// Orphan and Foreground add the garbage collector's finalizer (orphan,
+// foregroundDeletion), so the owner stays until the collector
+// (control/controllers/garbage_collector.h) has orphaned or deleted its
+// dependents; Background leaves them to the collector after the owner is
+// gone. Preconditions (uid, resourceVersion) are checked on the object the
+// delete changes. A namespace turns
 // Terminating, is emptied, and loses its "kubernetes" finalizer within the
 // request: the namespace controller's work, which Sluice does inline so that
 // `kubectl delete namespace` needs no controller to finish.
 #include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "control/apiserver/api_error.h"
+#include "control/apiserver/delete_options.h"
 #include "control/apiserver/object_meta.h"
 #include "control/apiserver/resource_handler.h"
 #include "control/apiserver/resources.h"
@@ -30,6 +37,48 @@ void MarkForDeletion(json& o, const std::string& now) {
   o["metadata"]["deletionGracePeriodSeconds"] = 0;
 }
 
+// 409 unless the object is the one the client meant.
+absl::Status CheckPreconditions(const ResourcePath& path, const json& o,
+                                const DeleteOptions& options) {
+  std::string uid = StringAt(o, "/metadata/uid", "");
+  if (!options.uid.empty() && options.uid != uid)
+    return ConflictError(SubjectOf(*path.type, path.name),
+                         absl::StrCat("Precondition failed: UID in precondition: ", options.uid,
+                                      ", UID in object meta: ", uid));
+  std::string rv = StringAt(o, "/metadata/resourceVersion", "");
+  if (!options.resource_version.empty() && options.resource_version != rv)
+    return ConflictError(
+        SubjectOf(*path.type, path.name),
+        absl::StrCat("Precondition failed: ResourceVersion in precondition: ",
+                     options.resource_version, ", ResourceVersion in object meta: ", rv));
+  return absl::OkStatus();
+}
+
+// The garbage collector's finalizers as `policy` wants them, the others and
+// their order kept. An empty policy keeps what the object has (Kubernetes'
+// deletionFinalizersForGarbageCollection).
+void SetCollectorFinalizers(json& o, const std::string& policy) {
+  if (policy.empty()) return;
+  const char* wanted = policy == kPropagationOrphan       ? kOrphanFinalizer
+                       : policy == kPropagationForeground ? kForegroundFinalizer
+                                                          : nullptr;
+  json finalizers = json::array();
+  bool changed = false;
+  for (const json& f : ArrayAt(o, "/metadata/finalizers")) {
+    bool collector = f == kOrphanFinalizer || f == kForegroundFinalizer;
+    if (collector && (wanted == nullptr || f != wanted)) {
+      changed = true;
+      continue;
+    }
+    finalizers.push_back(f);
+  }
+  if (wanted != nullptr && !absl::c_linear_search(finalizers, json(wanted))) {
+    finalizers.push_back(wanted);
+    changed = true;
+  }
+  if (changed) ObjectField(o, "metadata")["finalizers"] = std::move(finalizers);
+}
+
 }  // namespace
 
 bool IsBeingDeleted(const json& object) {
@@ -46,13 +95,13 @@ absl::StatusOr<store::WriteResult> ResourceHandler::WriteOrFinish(const std::str
 // Applies `change` to the stored object and writes it (or deletes it when its
 // deletion is due), again after a concurrent write. Returns the object as
 // changed, or as it was when it is gone.
-absl::StatusOr<json> ResourceHandler::MarkDeleted(const ResourcePath& path,
-                                                  const std::function<void(json&)>& change) {
+absl::StatusOr<json> ResourceHandler::MarkDeleted(
+    const ResourcePath& path, const std::function<absl::Status(json&)>& change) {
   for (;;) {
     SLUICE_ASSIGN_OR_RETURN(store::KeyValue kv, GetKv(path));
     SLUICE_ASSIGN_OR_RETURN(json object, DecodeObject(*path.type, kv));
     json changed = object;
-    change(changed);
+    SLUICE_RETURN_IF_ERROR(change(changed));
     if (changed == object) return object;
     SLUICE_ASSIGN_OR_RETURN(store::WriteResult result,
                             WriteOrFinish(kv.key, changed, kv.mod_revision));
@@ -66,18 +115,29 @@ absl::StatusOr<json> ResourceHandler::MarkDeleted(const ResourcePath& path,
   }
 }
 
-absl::StatusOr<json> ResourceHandler::Delete(const ResourcePath& path) {
-  if (path.type->group.empty() && path.type->plural == "namespaces") return DeleteNamespace(path);
+absl::StatusOr<json> ResourceHandler::Delete(const ResourcePath& path,
+                                             const DeleteOptions& options) {
+  if (path.type->group.empty() && path.type->plural == "namespaces")
+    return DeleteNamespace(path, options);
   std::string now = FormatTimestamp(clock_());
-  return MarkDeleted(path, [&](json& o) { MarkForDeletion(o, now); });
+  return MarkDeleted(path, [&](json& o) {
+    SLUICE_RETURN_IF_ERROR(CheckPreconditions(path, o, options));
+    SetCollectorFinalizers(o, options.propagation_policy);
+    MarkForDeletion(o, now);
+    return absl::OkStatus();
+  });
 }
 
-absl::StatusOr<json> ResourceHandler::DeleteNamespace(const ResourcePath& path) {
+// The propagation policy has no part here: the contents go outright.
+absl::StatusOr<json> ResourceHandler::DeleteNamespace(const ResourcePath& path,
+                                                      const DeleteOptions& options) {
   std::string now = FormatTimestamp(clock_());
   // Terminating first, so that no new content arrives while the old goes.
   SLUICE_ASSIGN_OR_RETURN(json terminating, MarkDeleted(path, [&](json& o) {
+                            SLUICE_RETURN_IF_ERROR(CheckPreconditions(path, o, options));
                             MarkForDeletion(o, now);
                             ObjectField(o, "status")["phase"] = "Terminating";
+                            return absl::OkStatus();
                           }));
   SLUICE_RETURN_IF_ERROR(DeleteNamespaceContents(path.name));
   auto finalized = MarkDeleted(path, [](json& o) {
@@ -86,6 +146,7 @@ absl::StatusOr<json> ResourceHandler::DeleteNamespace(const ResourcePath& path) 
     for (const json& f : ArrayAt(o, "/spec/finalizers"))
       if (f != kNamespaceFinalizer) kept.push_back(f);
     spec["finalizers"] = kept;
+    return absl::OkStatus();
   });
   // Gone already (it had no finalizers) is the end we want.
   if (!finalized.ok() && finalized.status().code() != absl::StatusCode::kNotFound)

@@ -74,6 +74,21 @@ absl::Status CheckNameAndNamespace(const ResourceType& type, const ResourcePath&
   return absl::OkStatus();
 }
 
+// The patch itself names a resourceVersion: a precondition, so a concurrent
+// write is the client's conflict and not retried. (The patched object always
+// has one: it is applied to the stored object, resourceVersion and all.)
+bool PatchNamesResourceVersion(absl::string_view body, PatchType type) {
+  json patch = json::parse(body, nullptr, false);
+  if (type == PatchType::kJson) {
+    if (!patch.is_array()) return false;
+    for (const json& op : patch)
+      if (op.is_object() && op.value("path", json()) == "/metadata/resourceVersion") return true;
+    return false;
+  }
+  return patch.is_object() && patch.contains("metadata") && patch["metadata"].is_object() &&
+         patch["metadata"].contains("resourceVersion");
+}
+
 }  // namespace
 
 std::string EncodeObject(json object) {
@@ -387,7 +402,7 @@ absl::StatusOr<json> ResourceHandler::Patch(const ResourcePath& path, absl::stri
     if (!patched.is_object()) return BadRequestError("the patched object is not a JSON object");
     SLUICE_RETURN_IF_ERROR(CheckTypeMeta(*path.type, patched));
     std::string rv = Metadata(patched).value("resourceVersion", "");
-    *precondition = !rv.empty();
+    *precondition = PatchNamesResourceVersion(body, patch_type);
     if (!rv.empty() && rv != old["metadata"]["resourceVersion"])
       return ConflictError(SubjectOf(*path.type, path.name),
                            "the object has been modified; please apply your changes to the "

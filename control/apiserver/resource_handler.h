@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "control/apiserver/delete_options.h"
 #include "control/apiserver/http_types.h"
 #include "control/apiserver/resource_type.h"
 #include "control/store/store.h"
@@ -66,7 +67,10 @@ class ResourceHandler {
   absl::StatusOr<nlohmann::json> Patch(const ResourcePath& path, absl::string_view body,
                                        absl::string_view content_type,
                                        const WriteOptions& options = {}, bool* created = nullptr);
-  absl::StatusOr<nlohmann::json> Delete(const ResourcePath& path);
+  // Marks or removes the object (resource_delete.cc); `options` as a
+  // DELETE's DeleteOptions.
+  absl::StatusOr<nlohmann::json> Delete(const ResourcePath& path,
+                                        const DeleteOptions& options = {});
   // With path.subresource "status", Update and Patch change status alone;
   // without, they keep the stored status.
 
@@ -111,9 +115,10 @@ class ResourceHandler {
   absl::StatusOr<store::WriteResult> WriteOrFinish(const std::string& key,
                                                    const nlohmann::json& object,
                                                    int64_t mod_revision);
-  absl::StatusOr<nlohmann::json> MarkDeleted(const ResourcePath& path,
-                                             const std::function<void(nlohmann::json&)>& change);
-  absl::StatusOr<nlohmann::json> DeleteNamespace(const ResourcePath& path);
+  absl::StatusOr<nlohmann::json> MarkDeleted(
+      const ResourcePath& path, const std::function<absl::Status(nlohmann::json&)>& change);
+  absl::StatusOr<nlohmann::json> DeleteNamespace(const ResourcePath& path,
+                                                 const DeleteOptions& options);
   absl::Status DeleteNamespaceContents(const std::string& ns);
   absl::StatusOr<store::KeyValue> GetKv(const ResourcePath& path);
 

@@ -139,13 +139,9 @@ HttpResponse ResourceHandler::Handle(const ResourcePath& path, const HttpRequest
                         std::move(warnings));
   }
   if (method == "DELETE" && !path.name.empty()) {
-    // DeleteOptions (propagationPolicy, gracePeriodSeconds) have nothing to
-    // act on yet; a malformed body is still an error.
-    if (!request.body.empty()) {
-      auto options = ParseBody(request.body, "application/json");
-      if (!options.ok()) return StatusResponse(options.status());
-    }
-    return Render(Delete(path), 200, type, request, clock_());
+    auto options = ParseDeleteOptions(request);
+    if (!options.ok()) return StatusResponse(options.status());
+    return Render(Delete(path, *options), 200, type, request, clock_());
   }
   return StatusResponse(MethodNotAllowedError(absl::StrCat(
       method, " is not supported on ", path.name.empty() ? "the collection " : "", type.plural)));

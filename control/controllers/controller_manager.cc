@@ -52,14 +52,26 @@ void ControllerManager::StartControllers() {
   }
   endpoint_slices_ = std::make_unique<EndpointSliceController>(store_, handler_.get(), &registry_,
                                                                options_.max_endpoints_per_slice);
+  garbage_collector_ = std::make_unique<GarbageCollector>(store_, handler_.get(), &registry_);
+  replica_sets_ = std::make_unique<ReplicaSetController>(store_, handler_.get(), &registry_);
+  deployments_ = std::make_unique<DeploymentController>(store_, handler_.get(), &registry_);
   endpoint_slices_->Start();
   if (lb_ipam_) lb_ipam_->Start();
+  garbage_collector_->Start();
+  replica_sets_->Start();
+  deployments_->Start();
 }
 
 void ControllerManager::StopControllers() {
   absl::MutexLock lock(&mu_);
+  if (deployments_) deployments_->Stop();
+  if (replica_sets_) replica_sets_->Stop();
+  if (garbage_collector_) garbage_collector_->Stop();
   if (lb_ipam_) lb_ipam_->Stop();
   if (endpoint_slices_) endpoint_slices_->Stop();
+  deployments_.reset();
+  replica_sets_.reset();
+  garbage_collector_.reset();
   lb_ipam_.reset();
   endpoint_slices_.reset();
 }

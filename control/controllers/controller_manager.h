@@ -1,6 +1,7 @@
 // Runs the controllers inside `sluice server`, on the server's store: the
-// EndpointSlice controller always, the LoadBalancer IPAM controller when
-// pools are configured. Started after the API server, stopped before it.
+// EndpointSlice, Deployment and ReplicaSet controllers and the garbage
+// collector always, the LoadBalancer IPAM controller when pools are
+// configured. Started after the API server, stopped before it.
 // With leader election (servers sharing an etcd) they run only while this
 // server holds the kube-system/sluice-controller-manager Lease.
 #ifndef SLUICE_CONTROL_CONTROLLERS_CONTROLLER_MANAGER_H_
@@ -14,10 +15,13 @@
 #include "absl/synchronization/mutex.h"
 #include "control/apiserver/resource_handler.h"
 #include "control/apiserver/resource_type.h"
+#include "control/controllers/deployment_controller.h"
 #include "control/controllers/endpoint_slice_controller.h"
 #include "control/controllers/event_recorder.h"
+#include "control/controllers/garbage_collector.h"
 #include "control/controllers/lb_ipam_controller.h"
 #include "control/controllers/leader_election.h"
+#include "control/controllers/replica_set_controller.h"
 #include "control/store/store.h"
 
 namespace sluice::controllers {
@@ -55,6 +59,9 @@ class ControllerManager {
   absl::Mutex mu_;
   std::unique_ptr<EndpointSliceController> endpoint_slices_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<LbIpamController> lb_ipam_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<GarbageCollector> garbage_collector_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<ReplicaSetController> replica_sets_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<DeploymentController> deployments_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sluice::controllers

@@ -75,6 +75,14 @@ void StoreTest::Remove(const std::string& key) {
   ASSERT_TRUE(store_->Delete(key, store::kUnconditional).ok());
 }
 
+json WorkloadSpec(const std::string& app, int replicas, const std::string& image) {
+  json containers = json::array({{{"name", "c"}, {"image", image}}});
+  return {{"replicas", replicas},
+          {"selector", {{"matchLabels", {{"app", app}}}}},
+          {"template",
+           {{"metadata", {{"labels", {{"app", app}}}}}, {"spec", {{"containers", containers}}}}}};
+}
+
 json ServiceJson(const std::string& name, const std::string& type) {
   return {{"apiVersion", "v1"},
           {"kind", "Service"},

@@ -45,6 +45,10 @@ class StoreTest : public ::testing::Test {
 
 // A Service of `type` with one TCP port 80 and selector app=<name>.
 nlohmann::json ServiceJson(const std::string& name, const std::string& type = "ClusterIP");
+// A Deployment's or ReplicaSet's spec: `replicas` Pods of one container
+// "c" running `image`, labelled and selected by app=<app>.
+nlohmann::json WorkloadSpec(const std::string& app, int replicas,
+                            const std::string& image = "nginx");
 // The metav1.Status message of an API error ("" for OK).
 std::string ErrorMessage(const absl::Status& status);
 

@@ -30,17 +30,6 @@ class KubectlControllersTest : public apiserver::KubectlTest {
     StartSuiteServer("--lb-pools " + pools);
   }
 
-  // Runs `kubectl args` until its output matches `regex` (10 s at most).
-  static Result KubectlUntil(const std::string& args, const std::string& regex) {
-    Result r;
-    for (int i = 0; i < 50; ++i) {
-      r = Kubectl(args);
-      if (r.code == 0 && ::testing::Matches(ContainsRegex(regex))(r.output)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return r;
-  }
-
   static std::string Service(const std::string& name, const std::string& type,
                              const std::string& node_port = "") {
     return File(name + ".yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name +
