@@ -42,32 +42,6 @@ static __always_inline int lb_map_backend_port(struct lb_ctx* c, __be16 port) {
 }
 #define lb_map_affinity(c, k) ((struct lb_affinity_value*)bpf_map_lookup_elem(&lb_affinity, k))
 #define lb_map_affinity_update(c, k, v) bpf_map_update_elem(&lb_affinity, k, v, BPF_ANY)
-static __always_inline void lb_ct4_key_of(const struct lb_ct_key* k, struct lb_ct4_key* k4) {
-  k4->saddr = k->saddr.v4;
-  k4->daddr = k->daddr.v4;
-  k4->sport = k->sport;
-  k4->dport = k->dport;
-  k4->proto = k->proto;
-  k4->pad[0] = k4->pad[1] = k4->pad[2] = 0;
-}
-static __always_inline struct lb_ct_entry* lb_map_ct(struct lb_ctx* c, const struct lb_ct_key* k) {
-  if (k->family == LB_AF_INET) {
-    struct lb_ct4_key k4;
-    lb_ct4_key_of(k, &k4);
-    return bpf_map_lookup_elem(&lb_ct4, &k4);
-  }
-  return bpf_map_lookup_elem(&lb_ct6, k);
-}
-static __always_inline long lb_map_ct_update(struct lb_ctx* c, const struct lb_ct_key* k,
-                                             const struct lb_ct_entry* v, int only_new) {
-  __u64 flags = only_new ? BPF_NOEXIST : BPF_ANY;
-  if (k->family == LB_AF_INET) {
-    struct lb_ct4_key k4;
-    lb_ct4_key_of(k, &k4);
-    return bpf_map_update_elem(&lb_ct4, &k4, v, flags);
-  }
-  return bpf_map_update_elem(&lb_ct6, k, v, flags);
-}
 #define lb_map_frag(c, k) ((struct lb_frag_value*)bpf_map_lookup_elem(&lb_frags, k))
 #define lb_map_frag_update(c, k, v) bpf_map_update_elem(&lb_frags, k, v, BPF_ANY)
 static __always_inline __u32 lb_rr_next(struct lb_ctx* c, __u32 id) {
@@ -91,6 +65,22 @@ static __always_inline __u64 lb_clock_ns(void) {
 static __always_inline void lb_count(struct lb_ctx* c, __u32 slot, __u32 bytes) {
   __u64* v = bpf_map_lookup_elem(&lb_counters, &slot);
   if (v) *v += 1;
+}
+
+#include "bpf/lb_ct4_table.h"
+
+static __always_inline struct lb_ct_entry* lb_map_ct(struct lb_ctx* c, const struct lb_ct_key* k) {
+  if (k->family == LB_AF_INET) return lb_ct4_lookup(k);
+  return bpf_map_lookup_elem(&lb_ct6, k);
+}
+static __always_inline long lb_map_ct_update(struct lb_ctx* c, const struct lb_ct_key* k,
+                                             const struct lb_ct_entry* v, int only_new) {
+  if (k->family == LB_AF_INET) {
+    int rc = lb_ct4_update(k, v, only_new);
+    if (rc == 1) lb_count(c, LB_CNT_CT_EVICTED, 0);
+    return rc < 0 ? rc : 0;
+  }
+  return bpf_map_update_elem(&lb_ct6, k, v, only_new ? BPF_NOEXIST : BPF_ANY);
 }
 
 #endif /* SLUICE_BPF_LB_ENV_MAPS_H_ */

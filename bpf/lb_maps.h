@@ -95,12 +95,15 @@ struct {
 } lb_affinity SEC(".maps");
 
 /* Conntrack, by family: IPv4 under the compact key. */
+/* IPv4 conntrack: the table of bpf/lb_ct4_table.h. Mappable, so that user
+ * space deletes with atomics on the tags (dataplane/bpf/ct4_table). */
 struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
-  __uint(max_entries, LB_MAX_CT);
-  __type(key, struct lb_ct4_key);
-  __type(value, struct lb_ct_entry);
-} lb_ct4 SEC(".maps");
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, LB_CT4_BUCKETS);
+  __uint(map_flags, BPF_F_MMAPABLE);
+  __type(key, __u32);
+  __type(value, struct lb_ct4_bucket);
+} lb_ct4_buckets SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);

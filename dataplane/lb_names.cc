@@ -14,8 +14,9 @@ constexpr const char* kReasons[LB_DROP_REASON_COUNT] = {
     "unsupported_l4", "no_local_endpoints",
 };
 
-constexpr const char* kCounters[] = {"pass",   "forward", "reject",     "drop",         "ct_new",
-                                     "ct_hit", "reply",   "icmp_error", "frag_followed"};
+constexpr const char* kCounters[] = {"pass",          "forward",   "reject", "drop",
+                                     "ct_new",        "ct_hit",    "reply",  "icmp_error",
+                                     "frag_followed", "ct_evicted"};
 
 }  // namespace
 

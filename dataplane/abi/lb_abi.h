@@ -203,6 +203,38 @@ struct lb_ct_entry {
   __u64 expires_ns;
 };
 
+/* The BPF engine's IPv4 conntrack is a table of its own in one array map
+ * (BPF_F_MMAPABLE), not a kernel hash map: a new flow writes two entries, and
+ * the LRU hash map's allocation and eviction cost most of a new flow (several
+ * microseconds once full). A key lives in its primary bucket, or in its
+ * secondary one when the primary's ways are all taken; a full pair of buckets
+ * gives up the primary's entry that expires first. Each way's tag is written
+ * last: 0 empty, LB_CT4_TAG_BUSY while being written, else the key's hash
+ * with LB_CT4_TAG_LIVE set and LB_CT4_TAG_DISPLACED when it sits in its
+ * secondary bucket. Programs insert under the primary bucket's lock (a word
+ * only programs take); user space deletes by swapping a tag it read for 0.
+ * The hash and the bucket choice are lb_ct4_hash() and friends in
+ * dataplane/core/lb_hash.h, shared with user space. */
+#define LB_CT4_WAYS 8
+#define LB_CT4_BUCKETS 32768 /* a power of two: LB_CT4_BUCKETS * LB_CT4_WAYS entries */
+#define LB_CT4_TAG_EMPTY 0u
+#define LB_CT4_TAG_BUSY 1u
+#define LB_CT4_TAG_DISPLACED 1u /* only with LB_CT4_TAG_LIVE */
+#define LB_CT4_TAG_LIVE 2u
+
+struct lb_ct4_slot {
+  struct lb_ct4_key key;
+  struct lb_ct_entry entry;
+};
+
+struct lb_ct4_bucket {
+  __u32 tags[LB_CT4_WAYS]; /* the first cache line: a miss reads no other */
+  __u32 lock;
+  __u32 displaced; /* entries whose primary bucket this is, in their secondary */
+  __u32 pad[6];
+  struct lb_ct4_slot slots[LB_CT4_WAYS];
+};
+
 /* ---- fragments --------------------------------------------------------- */
 
 /* The first fragment of a datagram records its ports so that later
@@ -333,6 +365,7 @@ enum lb_counter {
   LB_CNT_REPLY = 6,
   LB_CNT_ICMP_ERROR = 7,
   LB_CNT_FRAG_FOLLOWED = 8,
+  LB_CNT_CT_EVICTED = 9, /* a live conntrack entry given up for a new one (table full) */
   LB_CNT_DROP_BASE = 16, /* + enum lb_drop_reason */
   LB_CNT_COUNT = LB_CNT_DROP_BASE + LB_DROP_REASON_COUNT,
 };

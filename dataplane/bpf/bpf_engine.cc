@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "dataplane/abi/lb_abi_check.h"
+#include "dataplane/bpf/ct4_table.h"
 #include "dataplane/bpf/map_reader.h"
 #include "lb_sock.skel.h"
 #include "lb_tc.skel.h"
@@ -407,7 +408,7 @@ MapFds BpfEngine::Fds() const {
   m.frontends = Fd(skel_->maps.lb_frontends);
   m.node_addrs = Fd(skel_->maps.lb_node_addrs);
   m.tables = Fd(skel_->maps.lb_tables);
-  m.ct4 = Fd(skel_->maps.lb_ct4);
+  m.ct4 = Fd(skel_->maps.lb_ct4_buckets);
   m.ct6 = Fd(skel_->maps.lb_ct6);
   m.counters = Fd(skel_->maps.lb_counters);
   m.ncpus = ncpus_;
@@ -415,15 +416,11 @@ MapFds BpfEngine::Fds() const {
 }
 
 absl::StatusOr<size_t> BpfEngine::FlushConntrack(const ConntrackMatch& match) {
-  size_t n = 0;
-  MapFds fds = Fds();
-  for (const auto& [k, e] : ReadConntrack(fds, match)) {
-    // Packets keep writing while we sweep: judge the entry as it is now.
-    lb_ct_entry now{};
-    if (!LookupConntrack(fds, k, &now) || !match(k, now)) continue;
-    if (DeleteConntrack(fds, k)) ++n;
-  }
-  return n;
+  return DeleteConntrackIf(Fds(), match);
+}
+
+absl::StatusOr<Ct4Table> BpfEngine::MapCt4Table() const {
+  return Ct4Table::Map(Fd(skel_->maps.lb_ct4_buckets));
 }
 
 std::vector<uint64_t> BpfEngine::Counters() const {
@@ -481,14 +478,17 @@ absl::Status BpfEngine::ResetMaps() {
     if (entry.second >= 0) close(entry.second);
   pending_tables_.clear();
   pending_services_.clear();
-  for (bpf_map* m : {skel_->maps.lb_node_addrs, skel_->maps.lb_frontends, skel_->maps.lb_services,
-                     skel_->maps.lb_service_names, skel_->maps.lb_sock_rev, skel_->maps.lb_tables,
-                     skel_->maps.lb_backends, skel_->maps.lb_affinity, skel_->maps.lb_ct4,
-                     skel_->maps.lb_ct6, skel_->maps.lb_frags})
+  for (bpf_map* m :
+       {skel_->maps.lb_node_addrs, skel_->maps.lb_frontends, skel_->maps.lb_services,
+        skel_->maps.lb_service_names, skel_->maps.lb_sock_rev, skel_->maps.lb_tables,
+        skel_->maps.lb_backends, skel_->maps.lb_affinity, skel_->maps.lb_ct6, skel_->maps.lb_frags})
     if (auto s = ClearHash(m); !s.ok()) return s;
   for (bpf_map* m : {skel_->maps.lb_config, skel_->maps.lb_rr, skel_->maps.lb_counters,
                      skel_->maps.lb_ports, skel_->maps.lb_backend_alive})
     if (auto s = ClearArray(m, ncpus_); !s.ok()) return s;
+  auto ct4 = MapCt4Table();
+  if (!ct4.ok()) return ct4.status();
+  ct4->Clear();
   port_refs_.clear();
   backend_port_refs_.clear();
   backend_ports_.clear();

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "dataplane/bpf/ct4_table.h"
 #include "dataplane/bpf/map_reader.h"
 #include "dataplane/engine.h"
 
@@ -91,6 +92,8 @@ class BpfEngine : public Engine {
   void AdvanceClock(uint64_t ns);
   // Sets the programs' clock to read ClockNs() (offset 0); see struct lb_clock.
   absl::Status SyncClock();
+  // The IPv4 conntrack table, mapped (tests and tools read its buckets).
+  absl::StatusOr<Ct4Table> MapCt4Table() const;
 
  private:
   BpfEngine() = default;

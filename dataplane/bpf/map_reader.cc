@@ -9,6 +9,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "dataplane/bpf/ct4_table.h"
 
 namespace sluice {
 namespace {
@@ -24,16 +25,6 @@ void ForEach(int fd, Fn fn) {
     key = next;
     prev = &key;
   }
-}
-
-lb_ct4_key Compact(const lb_ct_key& k) {
-  lb_ct4_key k4{};
-  k4.saddr = k.saddr.v4;
-  k4.daddr = k.daddr.v4;
-  k4.sport = k.sport;
-  k4.dport = k.dport;
-  k4.proto = k.proto;
-  return k4;
 }
 
 lb_ct_key Generic(const lb_ct4_key& k4) {
@@ -83,26 +74,33 @@ std::vector<uint64_t> ReadCounters(const MapFds& m) {
 std::vector<std::pair<lb_ct_key, lb_ct_entry>> ReadConntrack(
     const MapFds& m, const std::function<bool(const lb_ct_key&, const lb_ct_entry&)>& keep) {
   std::vector<std::pair<lb_ct_key, lb_ct_entry>> out;
-  ForEach<lb_ct4_key, lb_ct_entry>(m.ct4, [&](const lb_ct4_key& k4, const lb_ct_entry& e) {
-    lb_ct_key k = Generic(k4);
-    if (keep(k, e)) out.push_back({k, e});
-  });
+  if (auto table = Ct4Table::Map(m.ct4); table.ok()) {
+    table->ForEach([&](const lb_ct4_key& k4, const lb_ct_entry& e) {
+      lb_ct_key k = Generic(k4);
+      if (keep(k, e)) out.push_back({k, e});
+    });
+  }
   ForEach<lb_ct_key, lb_ct_entry>(m.ct6, [&](const lb_ct_key& k, const lb_ct_entry& e) {
     if (keep(k, e)) out.push_back({k, e});
   });
   return out;
 }
 
-bool LookupConntrack(const MapFds& m, const lb_ct_key& key, lb_ct_entry* entry) {
-  if (key.family != LB_AF_INET) return bpf_map_lookup_elem(m.ct6, &key, entry) == 0;
-  lb_ct4_key k4 = Compact(key);
-  return bpf_map_lookup_elem(m.ct4, &k4, entry) == 0;
-}
-
-bool DeleteConntrack(const MapFds& m, const lb_ct_key& key) {
-  if (key.family != LB_AF_INET) return bpf_map_delete_elem(m.ct6, &key) == 0;
-  lb_ct4_key k4 = Compact(key);
-  return bpf_map_delete_elem(m.ct4, &k4) == 0;
+absl::StatusOr<size_t> DeleteConntrackIf(
+    const MapFds& m, const std::function<bool(const lb_ct_key&, const lb_ct_entry&)>& match) {
+  auto table = Ct4Table::Map(m.ct4);
+  if (!table.ok()) return table.status();
+  size_t n = table->DeleteIf(
+      [&](const lb_ct4_key& k4, const lb_ct_entry& e) { return match(Generic(k4), e); });
+  for (const auto& [k, e] : ReadConntrack(m, [&](const lb_ct_key&k, const lb_ct_entry&e) {
+         return k.family != LB_AF_INET && match(k, e);
+       })) {
+    // Packets keep writing while we sweep: judge the entry as it is now.
+    lb_ct_entry now{};
+    if (bpf_map_lookup_elem(m.ct6, &k, &now) != 0 || !match(k, now)) continue;
+    if (bpf_map_delete_elem(m.ct6, &k) == 0) ++n;
+  }
+  return n;
 }
 
 std::vector<uint32_t> ReadTable(const MapFds& m, uint32_t service_id, uint8_t gen, uint8_t scope,
@@ -128,14 +126,10 @@ absl::StatusOr<PinnedMaps> PinnedMaps::Open(const std::string& pin_dir) {
   struct Want {
     const char* name;
     int* fd;
-  } want[] = {{"lb_services", &p.fds_.services},
-              {"lb_service_names", &p.fds_.service_names},
-              {"lb_backends", &p.fds_.backends},
-              {"lb_frontends", &p.fds_.frontends},
-              {"lb_node_addrs", &p.fds_.node_addrs},
-              {"lb_tables", &p.fds_.tables},
-              {"lb_ct4", &p.fds_.ct4},
-              {"lb_ct6", &p.fds_.ct6},
+  } want[] = {{"lb_services", &p.fds_.services},     {"lb_service_names", &p.fds_.service_names},
+              {"lb_backends", &p.fds_.backends},     {"lb_frontends", &p.fds_.frontends},
+              {"lb_node_addrs", &p.fds_.node_addrs}, {"lb_tables", &p.fds_.tables},
+              {"lb_ct4_buckets", &p.fds_.ct4},       {"lb_ct6", &p.fds_.ct6},
               {"lb_counters", &p.fds_.counters}};
   for (const Want& w : want) {
     std::string path = pin_dir + "/" + w.name;

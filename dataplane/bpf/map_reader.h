@@ -22,7 +22,7 @@ struct MapFds {
   int frontends = -1;
   int node_addrs = -1;
   int tables = -1;
-  int ct4 = -1;  // IPv4 conntrack, under lb_ct4_key
+  int ct4 = -1;  // IPv4 conntrack: the table of lb_ct4_buckets (ct4_table.h)
   int ct6 = -1;  // IPv6 conntrack, under lb_ct_key
   int counters = -1;
   int ncpus = 1;
@@ -33,9 +33,10 @@ std::vector<uint64_t> ReadCounters(const MapFds& maps);
 // Every conntrack entry for which `keep` is true.
 std::vector<std::pair<lb_ct_key, lb_ct_entry>> ReadConntrack(
     const MapFds& maps, const std::function<bool(const lb_ct_key&, const lb_ct_entry&)>& keep);
-// One conntrack entry by its generic key, in whichever map holds its family.
-bool LookupConntrack(const MapFds& maps, const lb_ct_key& key, lb_ct_entry* entry);
-bool DeleteConntrack(const MapFds& maps, const lb_ct_key& key);
+// Deletes every conntrack entry for which `match` holds when judged right
+// before its deletion (packets keep writing while user space sweeps).
+absl::StatusOr<size_t> DeleteConntrackIf(
+    const MapFds& maps, const std::function<bool(const lb_ct_key&, const lb_ct_entry&)>& match);
 // The backend ids of one table (size slots; absent slots read as 0).
 std::vector<uint32_t> ReadTable(const MapFds& maps, uint32_t service_id, uint8_t gen, uint8_t scope,
                                 uint32_t size);

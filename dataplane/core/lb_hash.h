@@ -41,6 +41,34 @@ LB_INLINE __u32 lb_hash_tuple(const struct lb_ct_key* k, __u32 seed) {
   return lb_hash_final(h ^ 40);
 }
 
+/* The BPF engine's IPv4 conntrack table (struct lb_ct4_bucket): a key's hash,
+ * the tag that marks its way, and its two buckets (never the same one).
+ * Programs and user space (dataplane/bpf/ct4_table) must agree. */
+LB_INLINE __u32 lb_ct4_hash_of(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport, __u8 proto) {
+  __u32 h = 0x63743421u;
+  h = lb_hash_mix(h, saddr);
+  h = lb_hash_mix(h, daddr);
+  h = lb_hash_mix(h, ((__u32)sport << 16) | dport);
+  h = lb_hash_mix(h, proto);
+  return lb_hash_final(h ^ 16);
+}
+
+LB_INLINE __u32 lb_ct4_hash(const struct lb_ct4_key* k) {
+  return lb_ct4_hash_of(k->saddr, k->daddr, k->sport, k->dport, k->proto);
+}
+
+LB_INLINE __u32 lb_ct4_tag(__u32 h) {
+  return (lb_rotl32(h, 16) & ~3u) | LB_CT4_TAG_LIVE;
+}
+
+LB_INLINE __u32 lb_ct4_primary(__u32 h) {
+  return h & (LB_CT4_BUCKETS - 1);
+}
+
+LB_INLINE __u32 lb_ct4_secondary(__u32 h) {
+  return (h ^ ((h >> 16) | 1)) & (LB_CT4_BUCKETS - 1);
+}
+
 #define LB_HASH_SEED_SELECT 0x5175u
 #define LB_HASH_SEED_SNAT 0x534e4154u
 

@@ -200,7 +200,7 @@ json CountersView(const MapFds& maps) {
   std::vector<uint64_t> c = ReadCounters(maps);
   json view = {{"columns", {"COUNTER", "PACKETS"}}, {"rows", json::array()}};
   for (uint32_t i = 0; i < c.size(); ++i) {
-    if (i >= LB_CNT_DROP_BASE || i <= LB_CNT_FRAG_FOLLOWED)
+    if (i >= LB_CNT_DROP_BASE || i <= LB_CNT_CT_EVICTED)
       if (i < LB_CNT_DROP_BASE + 1 || c[i] > 0) view["rows"].push_back({CounterName(i), c[i]});
   }
   return view;
@@ -235,7 +235,7 @@ json StatusView(const std::string& pin_dir, const MapFds& maps) {
     view["rows"].push_back({"map", "lb_frontends", absl::StrCat(st->frontends.size(), " entries")});
   }
   size_t ct = ReadConntrack(maps, [](const lb_ct_key&, const lb_ct_entry&) { return true; }).size();
-  view["rows"].push_back({"map", "lb_ct4, lb_ct6", absl::StrCat(ct, " entries")});
+  view["rows"].push_back({"map", "lb_ct4_buckets, lb_ct6", absl::StrCat(ct, " entries")});
   return view;
 }
 
