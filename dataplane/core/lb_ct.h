@@ -47,9 +47,9 @@ LB_INLINE void lb_ct_reverse_key(const struct lb_ct_key* k, const struct lb_ct_e
   }
 }
 
-/* Advances the entry with this packet. Writes to the shared entry only when
- * the state changes or the expiry moves by more than a second, so that an
- * established flow does not write on every packet. */
+/* Advances the entry with this packet. Writes to the shared entries only
+ * when the state changes or the expiry moves by more than a second, so that
+ * an established flow does not write on every packet. */
 LB_INLINE void lb_ct_refresh(struct lb_ctx* ctx, const struct lb_config* cfg,
                              const struct lb_ct_key* k, struct lb_ct_entry* e,
                              const struct lb_pkt* p, __u64 now) {
@@ -75,6 +75,13 @@ LB_INLINE void lb_ct_refresh(struct lb_ctx* ctx, const struct lb_config* cfg,
     }
   } else if (expires > e->expires_ns + LB_NS_PER_SEC) {
     e->expires_ns = expires;
+    /* A flow lives while either direction sends (as Linux conntrack): a
+     * one-way stream keeps its other entry too, so that a reply after a long
+     * silence is still translated. At most once a second per flow. */
+    struct lb_ct_key rk;
+    lb_ct_reverse_key(k, e, &rk);
+    struct lb_ct_entry* re = lb_map_ct(ctx, &rk);
+    if (re && re->expires_ns < expires && re->tcp_state != LB_TCP_CLOSING) re->expires_ns = expires;
   }
 }
 

@@ -127,6 +127,33 @@ TEST_F(CoreTest, ConntrackGcRemovesOnlyExpiredEntries) {
   EXPECT_EQ(*removed, 2u) << "then the second flow goes too";
 }
 
+TEST_F(CoreTest, AOneWayUdpStreamKeepsItsReplyEntry) {
+  ServicePort p = NodePortService({"10.244.1.1"});
+  p.frontends[0].protocol = Protocol::kUDP;
+  ASSERT_TRUE(table_.Apply({p}).ok());
+  auto datagram = [](const char* src, int sport, const char* dst, int dport) {
+    YAML::Node spec = YAML::Load(std::string("{ipv4: {src: ") + src + ", dst: " + dst +
+                                 "}, udp: {sport: " + std::to_string(sport) +
+                                 ", dport: " + std::to_string(dport) + "}}");
+    return *testing::BuildPacket(spec);
+  };
+  uint16_t snat_port = 0;
+  // The client sends every 20 s for 3 minutes (UDP entries live 60 s) and the
+  // backend stays silent; then it answers.
+  for (int i = 0; i < 10; ++i) {
+    auto pkt = datagram("203.0.113.1", 5353, "192.168.1.10", 30080);
+    ASSERT_EQ(engine_.Process(pkt, LB_HOOK_EXTERNAL).verdict, LB_VERDICT_FORWARD);
+    snat_port = SourcePort(pkt);
+    engine_.SetTimeNs(engine_.time_ns() + 20'000'000'000ull);
+    ASSERT_TRUE(ExpireConntrack(engine_, engine_.time_ns()).ok());
+  }
+  auto reply = datagram("10.244.1.1", 8080, "192.168.1.10", snat_port);
+  lb_result r = engine_.Process(reply, LB_HOOK_LOCAL);
+  ASSERT_EQ(r.verdict, LB_VERDICT_FORWARD) << "the reply entry expired under a live flow";
+  EXPECT_EQ(reply[30], 203) << "the reply goes back to the client";
+  EXPECT_EQ(SourcePort(reply), 30080) << "from the node port";
+}
+
 TEST_F(CoreTest, EveryVerdictIsCounted) {
   ASSERT_TRUE(table_.Apply({NodePortService({"10.244.1.1"})}).ok());
   auto fwd = Syn("203.0.113.1", 1000, "192.168.1.10", 30080);
