@@ -245,10 +245,11 @@ absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json obje
     SLUICE_RETURN_IF_ERROR(CheckNamespaceAccepts(path.ns, path, meta.value("name", "")));
   const json unallocated = object;
   for (int round = 0;; ++round) {
-    std::optional<absl::MutexLock> allocating;
+    // Held until the write is done: it keeps concurrent writes off the values.
+    controllers::Reservation reserved;
     if (type.allocate) {
-      allocating.emplace(&allocate_mu_);
-      SLUICE_RETURN_IF_ERROR(type.allocate(object, *store_, AllocationStart(round)));
+      SLUICE_ASSIGN_OR_RETURN(reserved,
+                              type.allocate(object, json(), *store_, AllocationStart(round)));
     }
     absl::StatusOr<json> created = CreateAllocated(type, path.ns, generate, std::move(object));
     // Another server took a value this one picked: pick again.
@@ -331,10 +332,11 @@ absl::StatusOr<json> ResourceHandler::Replace(const ResourcePath& path, json obj
   const json unallocated = object;
   absl::StatusOr<store::WriteResult> written;
   for (int round = 0;; ++round) {
-    std::optional<absl::MutexLock> allocating;
+    // Held until the write is done: it keeps concurrent writes off the values.
+    controllers::Reservation reserved;
     if (type.allocate) {
-      allocating.emplace(&allocate_mu_);
-      SLUICE_RETURN_IF_ERROR(type.allocate(object, *store_, AllocationStart(round)));
+      SLUICE_ASSIGN_OR_RETURN(reserved,
+                              type.allocate(object, old, *store_, AllocationStart(round)));
     }
     if (object == old_plain) {
       // Nothing changed: no write and no event, as Kubernetes skips no-op updates.

@@ -10,7 +10,6 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "control/apiserver/delete_options.h"
 #include "control/apiserver/http_types.h"
@@ -123,9 +122,6 @@ class ResourceHandler {
   absl::StatusOr<store::KeyValue> GetKv(const ResourcePath& path);
 
   store::Store* store_;
-  // Serializes allocation with the create or update that records it, so two
-  // writes never take the same address (one process serves a SQLite store).
-  absl::Mutex allocate_mu_;
   const ResourceRegistry* registry_;
   std::function<absl::Time()> clock_;
 };
