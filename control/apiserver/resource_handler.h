@@ -56,6 +56,9 @@ class ResourceHandler {
   // A <Kind>List with metadata.resourceVersion and, when cut short,
   // metadata.continue.
   absl::StatusOr<nlohmann::json> List(const ResourcePath& path, const ListParams& params);
+  // The same list as JSON text, with the stored objects' bytes copied
+  // rather than parsed and written again where they allow it.
+  absl::StatusOr<std::string> ListJson(const ResourcePath& path, const ListParams& params);
   absl::StatusOr<nlohmann::json> Create(const ResourcePath& path, nlohmann::json object,
                                         const WriteOptions& options = {});
   absl::StatusOr<nlohmann::json> Update(const ResourcePath& path, nlohmann::json object,
@@ -88,6 +91,18 @@ class ResourceHandler {
   absl::Status EnsureSystemNamespaces();
 
  private:
+  // What a list read: its revision, and the token of the next page when
+  // `limit` cut it short.
+  struct ListPage {
+    int64_t revision = 0;
+    std::string continue_token;
+  };
+  // Walks the list's pages from the store (continue token, limit) and hands
+  // each object to `take`, which says whether it counts towards the limit
+  // (selectors).
+  absl::StatusOr<ListPage> WalkList(
+      const ResourcePath& path, const ListParams& params,
+      const std::function<absl::StatusOr<bool>(const store::KeyValue&)>& take);
   // Defaulting and validation, shared by create, update and patch.
   absl::Status Admit(const ResourcePath& path, nlohmann::json& object, const nlohmann::json* old);
   HttpResponse HandleSubresource(const ResourcePath& path, const HttpRequest& request);
