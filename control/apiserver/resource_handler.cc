@@ -15,6 +15,7 @@
 #include "control/apiserver/patch.h"
 #include "control/apiserver/resources.h"
 #include "control/apiserver/selector.h"
+#include "control/apiserver/watch.h"
 #include "control/controllers/allocators/allocation_store.h"
 #include "control/status_macros.h"
 
@@ -96,6 +97,13 @@ std::string EncodeObject(json object) {
   Metadata(object).erase("resourceVersion");
   return object.dump();
 }
+
+ResourceHandler::ResourceHandler(store::Store* store, const ResourceRegistry* registry,
+                                 std::function<absl::Time()> clock)
+    : store_(store),
+      registry_(registry),
+      clock_(std::move(clock)),
+      watch_lines_(std::make_shared<WatchLines>()) {}
 
 absl::StatusOr<json> DecodeObject(const ResourceType& type, const store::KeyValue& kv) {
   json object = json::parse(kv.value, nullptr, false);

@@ -7,6 +7,7 @@
 #define SLUICE_CONTROL_APISERVER_RESOURCE_HANDLER_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -18,6 +19,8 @@
 #include "nlohmann/json.hpp"
 
 namespace sluice::apiserver {
+
+class WatchLines;
 
 // Where a request points: a collection (name empty) or one object.
 struct ResourcePath {
@@ -45,8 +48,7 @@ struct ListParams {
 class ResourceHandler {
  public:
   ResourceHandler(store::Store* store, const ResourceRegistry* registry,
-                  std::function<absl::Time()> clock = absl::Now)
-      : store_(store), registry_(registry), clock_(std::move(clock)) {}
+                  std::function<absl::Time()> clock = absl::Now);
 
   // Dispatches by method (GET, POST, PUT, PATCH, DELETE; GET with ?watch to
   // the watch handler) and renders errors as Status objects.
@@ -139,6 +141,8 @@ class ResourceHandler {
   store::Store* store_;
   const ResourceRegistry* registry_;
   std::function<absl::Time()> clock_;
+  // Event lines shared by this server's watches (watch.h).
+  std::shared_ptr<WatchLines> watch_lines_;
 };
 
 // Runs `attempt` again on a Conflict unless it reports a resourceVersion

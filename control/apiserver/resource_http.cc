@@ -100,7 +100,7 @@ HttpResponse ResourceHandler::Handle(const ResourcePath& path, const HttpRequest
   if (!path.subresource.empty()) return HandleSubresource(path, request);
   if (method == "GET") {
     if (IsTrue(request.Query("watch")))
-      return ServeWatch(store_, path, request, WatchConfig{}, clock_);
+      return ServeWatch(store_, path, request, WatchConfig{.shared_lines = watch_lines_}, clock_);
     if (!path.name.empty()) return Render(Get(path), 200, type, request, clock_());
     ListParams params{.label_selector = request.Query("labelSelector"),
                       .field_selector = request.Query("fieldSelector"),
