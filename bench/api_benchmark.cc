@@ -13,16 +13,20 @@
 //   build/bench/api_benchmark [services=10000] [clients=1,8,64] [watchers=1000]
 //
 // The files go to $API_BENCH_DIR (default /tmp): put them on the disk you mean
-// to measure. Figures (2-vCPU VM, shared with other builds; ratios within
-// one run are what to compare):
+// to measure. Figures on the 2-vCPU VM, with another build beside it (they
+// moved by 2x between runs; compare within one run):
 //
-//   build/bench/api_benchmark 10000 8 1000       (SQLite)
-//   create Service, 8 clients               5785 /s
-//   list 10000 services                     43.1-55.7 ms (5.5 MB)
-//   201 to event, 1000 watchers             0.0 ms p50, 14.9 ms p99
+//   build/bench/api_benchmark 10000 1,8,64 1000    (SQLite)
+//   create Service, 1 clients               1843 /s
+//   create Service, 8 clients               3555 /s
+//   create Service, 64 clients              3372 /s
+//   list 12000 services                     61.8 ms (200, 6631503 bytes)
+//   201 to event, 1000 watchers              0.0 ms p50, 12.8 ms p99, 32.8 ms max
+//   request to event, 1000 watchers         21.6 ms p50, 66.6 ms p99, 81.5 ms max
 //
-// Before the allocation record and the spliced lists (3,000 services): 240
-// creates/s from 1 client, 67/s from 8; a list of 5,000 in 114-165 ms.
+// Before the allocation record, the spliced lists and the shared watch lines
+// (`3000 1,8`): 240 creates/s from 1 client, 67/s from 8; a list of 5,000 in
+// 114-165 ms.
 #include <stdlib.h>
 
 #include <algorithm>
