@@ -5,6 +5,7 @@
 
 #include "absl/algorithm/container.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "control/apiserver/api_error.h"
@@ -14,6 +15,7 @@
 #include "control/apiserver/patch.h"
 #include "control/apiserver/resources.h"
 #include "control/apiserver/selector.h"
+#include "control/apiserver/watch.h"
 #include "control/controllers/allocators/allocation_store.h"
 #include "control/status_macros.h"
 
@@ -96,6 +98,13 @@ std::string EncodeObject(json object) {
   return object.dump();
 }
 
+ResourceHandler::ResourceHandler(store::Store* store, const ResourceRegistry* registry,
+                                 std::function<absl::Time()> clock)
+    : store_(store),
+      registry_(registry),
+      clock_(std::move(clock)),
+      watch_lines_(std::make_shared<WatchLines>()) {}
+
 absl::StatusOr<json> DecodeObject(const ResourceType& type, const store::KeyValue& kv) {
   json object = json::parse(kv.value, nullptr, false);
   if (object.is_discarded() || !object.is_object())
@@ -117,17 +126,15 @@ absl::StatusOr<json> ResourceHandler::Get(const ResourcePath& path) {
   return DecodeObject(*path.type, kv);
 }
 
-absl::StatusOr<json> ResourceHandler::List(const ResourcePath& path, const ListParams& params) {
-  SLUICE_ASSIGN_OR_RETURN(Selector labels, Selector::ParseLabels(params.label_selector));
-  SLUICE_ASSIGN_OR_RETURN(Selector fields,
-                          Selector::ParseFields(params.field_selector, path.type->field_selectors));
+absl::StatusOr<ResourceHandler::ListPage> ResourceHandler::WalkList(
+    const ResourcePath& path, const ListParams& params,
+    const std::function<absl::StatusOr<bool>(const store::KeyValue&)>& take) {
   store::ListOptions options{.prefix = path.type->ListPrefix(path.ns)};
   if (!params.continue_token.empty())
     SLUICE_RETURN_IF_ERROR(
         DecodeContinue(params.continue_token, &options.revision, &options.start_after));
-  json items = json::array();
-  std::string continue_key;
-  int64_t revision = options.revision;
+  ListPage result{.revision = options.revision};
+  int64_t taken = 0;
   for (;;) {
     options.limit = params.limit;
     auto page = store_->List(options);
@@ -136,28 +143,99 @@ absl::StatusOr<json> ResourceHandler::List(const ResourcePath& path, const ListP
           "The provided continue parameter is too old to display a consistent list result. You "
           "can start a new list without the continue parameter.");
     if (!page.ok()) return page.status();
-    revision = options.revision = page->revision;
+    result.revision = options.revision = page->revision;
     for (const store::KeyValue& kv : page->kvs) {
       options.start_after = kv.key;
-      SLUICE_ASSIGN_OR_RETURN(json object, DecodeObject(*path.type, kv));
-      if (!labels.Matches(object) || !fields.Matches(object)) continue;
-      items.push_back(std::move(object));
-      if (params.limit > 0 && static_cast<int64_t>(items.size()) == params.limit) {
+      SLUICE_ASSIGN_OR_RETURN(bool took, take(kv));
+      if (!took) continue;
+      if (params.limit > 0 && ++taken == params.limit) {
         bool last_of_all = !page->more && &kv == &page->kvs.back();
-        if (!last_of_all) continue_key = kv.key;
-        break;
+        if (!last_of_all) result.continue_token = EncodeContinue(result.revision, kv.key);
+        return result;
       }
     }
-    if (!continue_key.empty() || !page->more ||
-        (params.limit > 0 && static_cast<int64_t>(items.size()) == params.limit))
-      break;
+    if (!page->more) return result;
   }
+}
+
+absl::StatusOr<json> ResourceHandler::List(const ResourcePath& path, const ListParams& params) {
+  SLUICE_ASSIGN_OR_RETURN(Selector labels, Selector::ParseLabels(params.label_selector));
+  SLUICE_ASSIGN_OR_RETURN(Selector fields,
+                          Selector::ParseFields(params.field_selector, path.type->field_selectors));
+  json items = json::array();
+  SLUICE_ASSIGN_OR_RETURN(
+      ListPage page, WalkList(path, params, [&](const store::KeyValue& kv) -> absl::StatusOr<bool> {
+        SLUICE_ASSIGN_OR_RETURN(json object, DecodeObject(*path.type, kv));
+        if (!labels.Matches(object) || !fields.Matches(object)) return false;
+        items.push_back(std::move(object));
+        return true;
+      }));
   json list = {{"kind", path.type->ListKind()},
                {"apiVersion", path.type->ApiVersion()},
-               {"metadata", {{"resourceVersion", absl::StrCat(revision)}}},
-               {"items", items}};
-  if (!continue_key.empty()) list["metadata"]["continue"] = EncodeContinue(revision, continue_key);
+               {"metadata", {{"resourceVersion", absl::StrCat(page.revision)}}}};
+  list["items"] = std::move(items);
+  if (!page.continue_token.empty()) list["metadata"]["continue"] = page.continue_token;
   return list;
+}
+
+namespace {
+
+// How a stored object as the handler writes it starts (dump() sorts the
+// keys): `{"apiVersion":"v1","kind":"Service","metadata":{`.
+std::string StoredHead(const ResourceType& type) {
+  return absl::StrCat(R"({"apiVersion":)", json(type.ApiVersion()).dump(), R"(,"kind":)",
+                      json(type.kind).dump(), R"(,"metadata":{)");
+}
+
+// Appends the stored object with its resourceVersion (the key's mod
+// revision) spliced into its metadata, without parsing it. False (nothing
+// appended) for a value that does not start with `head` or names a
+// resourceVersion anywhere: the caller parses those.
+bool AppendStored(absl::string_view head, const store::KeyValue& kv, std::string& out) {
+  absl::string_view value = kv.value;
+  if (value.size() <= head.size() || !absl::StartsWith(value, head) ||
+      absl::StrContains(value, "\"resourceVersion\""))
+    return false;
+  absl::string_view rest = value.substr(head.size());
+  absl::StrAppend(&out, head, R"("resourceVersion":")", kv.mod_revision, "\"",
+                  rest[0] == '}' ? "" : ",", rest);
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ResourceHandler::ListJson(const ResourcePath& path,
+                                                      const ListParams& params) {
+  SLUICE_ASSIGN_OR_RETURN(Selector labels, Selector::ParseLabels(params.label_selector));
+  SLUICE_ASSIGN_OR_RETURN(Selector fields,
+                          Selector::ParseFields(params.field_selector, path.type->field_selectors));
+  const bool everything = params.label_selector.empty() && params.field_selector.empty();
+  const ResourceType& type = *path.type;
+  const std::string head = StoredHead(type);
+  // The keys in the order List's json would dump them.
+  std::string out =
+      absl::StrCat(R"({"apiVersion":)", json(type.ApiVersion()).dump(), R"(,"items":[)");
+  bool first = true;
+  SLUICE_ASSIGN_OR_RETURN(
+      ListPage page, WalkList(path, params, [&](const store::KeyValue& kv) -> absl::StatusOr<bool> {
+        const size_t mark = out.size();
+        if (!first) out += ',';
+        if (!everything || !AppendStored(head, kv, out)) {
+          SLUICE_ASSIGN_OR_RETURN(json object, DecodeObject(type, kv));
+          if (!labels.Matches(object) || !fields.Matches(object)) {
+            out.resize(mark);
+            return false;
+          }
+          out += object.dump();
+        }
+        first = false;
+        return true;
+      }));
+  json meta = {{"resourceVersion", absl::StrCat(page.revision)}};
+  if (!page.continue_token.empty()) meta["continue"] = page.continue_token;
+  absl::StrAppend(&out, R"(],"kind":)", json(type.ListKind()).dump(), R"(,"metadata":)",
+                  meta.dump(), "}");
+  return out;
 }
 
 absl::Status ResourceHandler::Admit(const ResourcePath& path, json& object, const json* old) {
@@ -245,10 +323,11 @@ absl::StatusOr<json> ResourceHandler::Create(const ResourcePath& path, json obje
     SLUICE_RETURN_IF_ERROR(CheckNamespaceAccepts(path.ns, path, meta.value("name", "")));
   const json unallocated = object;
   for (int round = 0;; ++round) {
-    std::optional<absl::MutexLock> allocating;
+    // Held until the write is done: it keeps concurrent writes off the values.
+    controllers::Reservation reserved;
     if (type.allocate) {
-      allocating.emplace(&allocate_mu_);
-      SLUICE_RETURN_IF_ERROR(type.allocate(object, *store_, AllocationStart(round)));
+      SLUICE_ASSIGN_OR_RETURN(reserved,
+                              type.allocate(object, json(), *store_, AllocationStart(round)));
     }
     absl::StatusOr<json> created = CreateAllocated(type, path.ns, generate, std::move(object));
     // Another server took a value this one picked: pick again.
@@ -331,10 +410,11 @@ absl::StatusOr<json> ResourceHandler::Replace(const ResourcePath& path, json obj
   const json unallocated = object;
   absl::StatusOr<store::WriteResult> written;
   for (int round = 0;; ++round) {
-    std::optional<absl::MutexLock> allocating;
+    // Held until the write is done: it keeps concurrent writes off the values.
+    controllers::Reservation reserved;
     if (type.allocate) {
-      allocating.emplace(&allocate_mu_);
-      SLUICE_RETURN_IF_ERROR(type.allocate(object, *store_, AllocationStart(round)));
+      SLUICE_ASSIGN_OR_RETURN(reserved,
+                              type.allocate(object, old, *store_, AllocationStart(round)));
     }
     if (object == old_plain) {
       // Nothing changed: no write and no event, as Kubernetes skips no-op updates.

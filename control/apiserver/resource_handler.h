@@ -7,10 +7,10 @@
 #define SLUICE_CONTROL_APISERVER_RESOURCE_HANDLER_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "control/apiserver/delete_options.h"
 #include "control/apiserver/http_types.h"
@@ -19,6 +19,8 @@
 #include "nlohmann/json.hpp"
 
 namespace sluice::apiserver {
+
+class WatchLines;
 
 // Where a request points: a collection (name empty) or one object.
 struct ResourcePath {
@@ -46,8 +48,7 @@ struct ListParams {
 class ResourceHandler {
  public:
   ResourceHandler(store::Store* store, const ResourceRegistry* registry,
-                  std::function<absl::Time()> clock = absl::Now)
-      : store_(store), registry_(registry), clock_(std::move(clock)) {}
+                  std::function<absl::Time()> clock = absl::Now);
 
   // Dispatches by method (GET, POST, PUT, PATCH, DELETE; GET with ?watch to
   // the watch handler) and renders errors as Status objects.
@@ -57,6 +58,9 @@ class ResourceHandler {
   // A <Kind>List with metadata.resourceVersion and, when cut short,
   // metadata.continue.
   absl::StatusOr<nlohmann::json> List(const ResourcePath& path, const ListParams& params);
+  // The same list as JSON text, with the stored objects' bytes copied
+  // rather than parsed and written again where they allow it.
+  absl::StatusOr<std::string> ListJson(const ResourcePath& path, const ListParams& params);
   absl::StatusOr<nlohmann::json> Create(const ResourcePath& path, nlohmann::json object,
                                         const WriteOptions& options = {});
   absl::StatusOr<nlohmann::json> Update(const ResourcePath& path, nlohmann::json object,
@@ -89,6 +93,18 @@ class ResourceHandler {
   absl::Status EnsureSystemNamespaces();
 
  private:
+  // What a list read: its revision, and the token of the next page when
+  // `limit` cut it short.
+  struct ListPage {
+    int64_t revision = 0;
+    std::string continue_token;
+  };
+  // Walks the list's pages from the store (continue token, limit) and hands
+  // each object to `take`, which says whether it counts towards the limit
+  // (selectors).
+  absl::StatusOr<ListPage> WalkList(
+      const ResourcePath& path, const ListParams& params,
+      const std::function<absl::StatusOr<bool>(const store::KeyValue&)>& take);
   // Defaulting and validation, shared by create, update and patch.
   absl::Status Admit(const ResourcePath& path, nlohmann::json& object, const nlohmann::json* old);
   HttpResponse HandleSubresource(const ResourcePath& path, const HttpRequest& request);
@@ -123,11 +139,10 @@ class ResourceHandler {
   absl::StatusOr<store::KeyValue> GetKv(const ResourcePath& path);
 
   store::Store* store_;
-  // Serializes allocation with the create or update that records it, so two
-  // writes never take the same address (one process serves a SQLite store).
-  absl::Mutex allocate_mu_;
   const ResourceRegistry* registry_;
   std::function<absl::Time()> clock_;
+  // Event lines shared by this server's watches (watch.h).
+  std::shared_ptr<WatchLines> watch_lines_;
 };
 
 // Runs `attempt` again on a Conflict unless it reports a resourceVersion

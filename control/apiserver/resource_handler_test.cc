@@ -191,6 +191,34 @@ TEST_F(ApiServerTest, ListPagesWithLimitAndContinue) {
   EXPECT_THAT(seen, ::testing::ElementsAre("a", "b", "c", "d", "e"));
 }
 
+TEST_F(ApiServerTest, ListedItemsAreTheObjectsAsGetReturnsThem) {
+  // Services are copied from their stored bytes with resourceVersion spliced
+  // in; ConfigMaps ("data" sorts before "kind") and a value written in
+  // another key order are parsed. Either way an item is the object.
+  Post(kServices, ServiceJson("a"));
+  Post(kServices, ServiceJson("b"));
+  ASSERT_EQ(Call("PUT", std::string(kServices) + "/b", ServiceJson("b", 81).dump()).status, 200);
+  ASSERT_TRUE(store_
+                  ->Create("/registry/services/default/c",
+                           R"({"spec":{"ports":[{"port":1}]},"metadata":{"name":"c",)"
+                           R"("namespace":"default"},"kind":"Service","apiVersion":"v1"})")
+                  .ok());
+  Post("/api/v1/namespaces/default/configmaps",
+       {{"metadata", {{"name", "cfg"}}}, {"data", {{"k", "v"}}}});
+  for (const std::string& collection :
+       {std::string(kServices), std::string("/api/v1/namespaces/default/configmaps")}) {
+    Reply list = Get(collection);
+    ASSERT_EQ(list.status, 200) << list.raw;
+    ASSERT_FALSE(list.body["items"].empty());
+    for (const json& item : list.body["items"]) {
+      Reply got = Get(collection + "/" + item["metadata"]["name"].get<std::string>());
+      EXPECT_EQ(item, got.body);
+    }
+    EXPECT_EQ(list.body["metadata"]["resourceVersion"], std::to_string(*store_->CurrentRevision()));
+  }
+  EXPECT_EQ(Get(kServices).body["items"].size(), 3u);
+}
+
 TEST_F(ApiServerTest, ListAcrossNamespaces) {
   Post(kServices, ServiceJson("a"));
   Post("/api/v1/namespaces/kube-system/services", ServiceJson("b"));

@@ -100,7 +100,7 @@ HttpResponse ResourceHandler::Handle(const ResourcePath& path, const HttpRequest
   if (!path.subresource.empty()) return HandleSubresource(path, request);
   if (method == "GET") {
     if (IsTrue(request.Query("watch")))
-      return ServeWatch(store_, path, request, WatchConfig{}, clock_);
+      return ServeWatch(store_, path, request, WatchConfig{.shared_lines = watch_lines_}, clock_);
     if (!path.name.empty()) return Render(Get(path), 200, type, request, clock_());
     ListParams params{.label_selector = request.Query("labelSelector"),
                       .field_selector = request.Query("fieldSelector"),
@@ -108,7 +108,11 @@ HttpResponse ResourceHandler::Handle(const ResourcePath& path, const HttpRequest
     std::string limit = request.Query("limit");
     if (!limit.empty() && (!absl::SimpleAtoi(limit, &params.limit) || params.limit < 0))
       return StatusResponse(BadRequestError(absl::StrCat("invalid limit \"", limit, "\"")));
-    return Render(List(path, params), 200, type, request, clock_());
+    if (NegotiateOutput(request.accept).table)
+      return Render(List(path, params), 200, type, request, clock_());
+    absl::StatusOr<std::string> list = ListJson(path, params);
+    if (!list.ok()) return StatusResponse(list.status());
+    return {.status = 200, .body = *std::move(list)};
   }
   std::vector<std::string> warnings;
   if (method == "POST" && path.name.empty()) {

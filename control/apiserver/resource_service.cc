@@ -9,10 +9,12 @@
 #include "control/apiserver/object_meta.h"
 #include "control/apiserver/resources.h"
 #include "control/apiserver/service_network.h"
+#include "control/controllers/allocators/allocation_store.h"
 #include "control/controllers/allocators/service_allocator.h"
 #include "control/k8s/endpoint_slice_parser.h"
 #include "control/k8s/field_reader.h"
 #include "control/k8s/service_parser.h"
+#include "control/status_macros.h"
 
 namespace sluice::apiserver {
 namespace {
@@ -128,36 +130,32 @@ std::string Selector(const json& o) {
 }
 
 // ClusterIPs, NodePorts and healthCheckNodePort from control/controllers'
-// allocator, with its field errors as one 422 like kube-apiserver's.
-absl::Status AllocateServiceAddresses(const controllers::ServiceAllocator& allocator, json& o,
-                                      store::Store& store, uint64_t start) {
-  std::string ns = StringAt(o, "/metadata/namespace", "");
-  std::string name = StringAt(o, "/metadata/name", "");
-  json stored;  // this Service as stored, on update
-  auto others = controllers::OtherServices(
-      store, absl::StrCat("/registry/services/", ns, "/", name), &stored);
-  if (!others.ok()) return others.status();
+// allocator, on the server's record of what is in use (kept by the
+// recording store the server writes through), with its field errors as one
+// 422 like kube-apiserver's.
+absl::StatusOr<controllers::Reservation> AllocateServiceAddresses(
+    const controllers::ServiceAllocator& allocator, json& o, const json& old, store::Store& store,
+    uint64_t start) {
+  auto* recording = dynamic_cast<controllers::AllocationRecordingStore*>(&store);
+  if (recording == nullptr)
+    return absl::FailedPreconditionError("Services need a store that records their allocations");
+  SLUICE_ASSIGN_OR_RETURN(controllers::Allocation allocation,
+                          recording->Allocate(allocator, o, old, start));
+  if (allocation.errors.empty()) return std::move(allocation.reservation);
   std::vector<StatusCause> causes;
-  for (controllers::FieldError& e : allocator.Allocate(o, *others, stored, start))
+  for (controllers::FieldError& e : allocation.errors)
     causes.push_back({std::move(e.reason), std::move(e.message), std::move(e.field)});
-  if (causes.empty()) return absl::OkStatus();
-  return InvalidError({.group = "", .kind = "services", .name = name}, "Service",
-                      std::move(causes));
+  return InvalidError({.group = "", .kind = "services", .name = StringAt(o, "/metadata/name", "")},
+                      "Service", std::move(causes));
 }
 
-// With the default Service CIDRs and node port range (UseServiceNetwork sets
-// others); node ports and families too, despite the name it has kept.
-absl::Status AllocateClusterIp(json& o, store::Store& store, uint64_t start) {
-  static const auto* allocator =
-      new controllers::ServiceAllocator(*controllers::ServiceAllocator::Create({}));
-  return AllocateServiceAddresses(*allocator, o, store, start);
-}
+using AllocateHook = std::function<absl::StatusOr<controllers::Reservation>(
+    json&, const json&, store::Store&, uint64_t)>;
 
-std::function<absl::Status(json&, store::Store&, uint64_t)> Allocating(
-    controllers::ServiceAllocator allocator) {
+AllocateHook Allocating(controllers::ServiceAllocator allocator) {
   auto shared = std::make_shared<const controllers::ServiceAllocator>(std::move(allocator));
-  return [shared](json& o, store::Store& store, uint64_t start) {
-    return AllocateServiceAddresses(*shared, o, store, start);
+  return [shared](json& o, const json& old, store::Store& store, uint64_t start) {
+    return AllocateServiceAddresses(*shared, o, old, store, start);
   };
 }
 
@@ -176,7 +174,9 @@ ResourceType ServiceResource() {
   t.has_status = true;
   // Create drops a client's status (load balancer ingress is the controllers').
   t.initial_status = [](const json&) { return json{{"loadBalancer", json::object()}}; };
-  t.allocate = AllocateClusterIp;
+  // With the default Service CIDRs and node port range (UseServiceNetwork
+  // sets others).
+  t.allocate = Allocating(*controllers::ServiceAllocator::Create({}));
   // Clients that did not set clusterIP or nodePort (kubectl apply of a
   // hand-written file) keep the allocated ones; a type change drops what the
   // new type does not use.

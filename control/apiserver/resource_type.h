@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "control/apiserver/api_error.h"
+#include "control/controllers/allocators/allocation_table.h"
 #include "control/store/store.h"
 #include "nlohmann/json.hpp"
 
@@ -68,11 +69,14 @@ struct ResourceType {
   // (a Service's clusterIP). Optional.
   std::function<void(nlohmann::json& object, const nlohmann::json& old)> carry_over;
   // On create and update, after validation: assigns what the server
-  // allocates (a Service's clusterIPs and nodePorts). Calls are serialized by
-  // the handler with the write that stores their result. `start` offsets
-  // dynamic picks: 0 at first, random after losing a value to another server.
-  // Optional.
-  std::function<absl::Status(nlohmann::json& object, store::Store& store, uint64_t start)> allocate;
+  // allocates (a Service's clusterIPs and nodePorts) and reserves it until
+  // the returned Reservation is dropped, which the handler does once the
+  // write that stores the result is done (no lock spans the write). `old` is
+  // the stored object on update, else null. `start` offsets dynamic picks: 0
+  // at first, random after losing a value to another server. Optional.
+  std::function<absl::StatusOr<controllers::Reservation>(
+      nlohmann::json& object, const nlohmann::json& old, store::Store& store, uint64_t start)>
+      allocate;
   // kubectl's columns in order; -o wide shows those with priority 1 too.
   std::vector<TableColumn> columns;
 

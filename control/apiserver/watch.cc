@@ -73,6 +73,32 @@ std::string BookmarkLine(WatchState& state, int64_t revision) {
 
 }  // namespace
 
+std::shared_ptr<const WatchLines::Line> WatchLines::Get(const ResourceType* type,
+                                                        const store::Event& event,
+                                                        const std::function<std::string()>& make) {
+  std::shared_ptr<Line> line;
+  {
+    absl::MutexLock lock(&mu_);
+    Key key{type, event.kv.key, event.kv.mod_revision};
+    auto [it, added] = lines_.try_emplace(key);
+    if (added) {
+      it->second = std::make_shared<Line>();
+      order_.push_back(std::move(key));
+      if (order_.size() > kKept) {
+        lines_.erase(order_.front());
+        order_.pop_front();
+      }
+    }
+    line = it->second;
+  }
+  absl::MutexLock lock(&line->mu);
+  if (!line->made) {
+    line->text = make();
+    line->made = true;
+  }
+  return line;
+}
+
 HttpResponse ServeWatch(store::Store* store, const ResourcePath& path, const HttpRequest& request,
                         const WatchConfig& config, std::function<absl::Time()> clock) {
   auto labels = Selector::ParseLabels(request.Query("labelSelector"));
@@ -135,8 +161,17 @@ HttpResponse ServeWatch(store::Store* store, const ResourcePath& path, const Htt
       if (!out.Write(line)) return;
     absl::Time deadline = clock() + timeout;
     absl::Time last_bookmark = clock();
+    // Without selectors or Tables a line depends on the event alone.
+    const bool shared = config.shared_lines != nullptr && !state->format.table &&
+                        state->labels.empty() && state->fields.empty();
     auto deliver = [&](const store::WatchResponse& r) {
       for (const store::Event& e : r.events) {
+        if (shared) {
+          std::shared_ptr<const WatchLines::Line> line =
+              config.shared_lines->Get(state->type, e, [&] { return EventLine(*state, e); });
+          if (!line->text.empty() && !out.Write(line->text)) return false;
+          continue;
+        }
         std::string line = EventLine(*state, e);
         if (!line.empty() && !out.Write(line)) return false;
       }

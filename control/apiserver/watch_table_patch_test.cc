@@ -48,6 +48,22 @@ TEST_F(ApiServerTest, WatchHidesObjectsOutsideTheSelector) {
   EXPECT_EQ(events[0]["object"]["metadata"]["name"], "b");
 }
 
+TEST_F(ApiServerTest, WatchesShareEventLinesOnlyWhereTheyWouldSendTheSame) {
+  std::string rv = Get(kServices).body["metadata"]["resourceVersion"];
+  Post(kServices, ServiceJson("a"));
+  Reply b = Post(kServices, ServiceJson("b"));
+  json changed = b.body;
+  changed["metadata"]["labels"]["app"] = "a";  // b leaves app=b
+  Call("PUT", std::string(kServices) + "/b", changed.dump());
+  std::string from = std::string(kServices) + "?watch=1&timeoutSeconds=1&resourceVersion=" + rv;
+  auto first = Watch(from, 3);
+  auto second = Watch(from, 3);  // the lines the first one made
+  EXPECT_THAT(Types(first), ::testing::ElementsAre("ADDED", "ADDED", "MODIFIED"));
+  EXPECT_EQ(second, first);
+  auto selected = Watch(from + "&labelSelector=app%3Db", 3);
+  EXPECT_THAT(Types(selected), ::testing::ElementsAre("ADDED", "DELETED"));
+}
+
 TEST_F(ApiServerTest, WatchFromACompactedRevisionIs410Gone) {
   Post(kServices, ServiceJson("a"));
   Post(kServices, ServiceJson("b"));

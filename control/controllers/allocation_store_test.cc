@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "control/controllers/controllers_test_util.h"
+#include "control/store/forwarding_store.h"
 #include "gmock/gmock.h"
 
 namespace sluice::controllers {
@@ -52,8 +53,10 @@ TEST_F(AllocationStore, KeysFollowAServiceThroughATypeChangeAndItsDeletion) {
 }
 
 TEST_F(AllocationStore, TwoServersCreatingAtOnceNeverShareAnAddressOrPort) {
-  // Two handlers are two API servers: each serializes only its own allocations.
-  apiserver::ResourceHandler other(store_.get(), &registry_);
+  // A second API server: its own recording store and table on the same
+  // store, so that each knows the other's values only from the store.
+  AllocationRecordingStore second(std::make_unique<store::ForwardingStore>(store_.get()));
+  apiserver::ResourceHandler other(&second, &registry_);
   constexpr int kPerThread = 15;
   std::vector<std::thread> threads;
   std::vector<absl::Status> failures(4);
@@ -79,6 +82,25 @@ TEST_F(AllocationStore, TwoServersCreatingAtOnceNeverShareAnAddressOrPort) {
   EXPECT_EQ(ips.size(), 4u * kPerThread);
   EXPECT_EQ(ports.size(), 4u * kPerThread);
   EXPECT_EQ(Recorded(*store_).size(), 2u * 4 * kPerThread);
+}
+
+TEST_F(AllocationStore, AValueAnotherServerHoldsIsRefusedAndOneItReleasedIsGiven) {
+  AllocationRecordingStore second(std::make_unique<store::ForwardingStore>(store_.get()));
+  apiserver::ResourceHandler other(&second, &registry_);
+  // This server's table is loaded before the other server writes.
+  ASSERT_TRUE(CreateService(ServiceJson("first")).ok());
+  json held = ServiceJson("held", "NodePort");
+  held["spec"]["ports"][0]["nodePort"] = 30093;
+  held["spec"]["clusterIP"] = "10.96.2.3";
+  ASSERT_TRUE(other.Create(Services(), held).ok());
+  held["metadata"]["name"] = "again";
+  EXPECT_THAT(ErrorMessage(CreateService(held).status()),
+              HasSubstr("provided port is already allocated"));
+  ASSERT_TRUE(other.Delete(Services("held")).ok());
+  auto again = CreateService(held);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(Recorded(*store_)["nodeports/30093"], Owner("again"));
+  EXPECT_EQ(Recorded(*store_)["clusterips/10.96.2.3"], Owner("again"));
 }
 
 TEST_F(AllocationStore, AWriteOfAValueAnotherServiceHoldsIsAConflictAndWritesNothing) {

@@ -7,6 +7,7 @@
 
 #include "control/apiserver/api_error.h"
 #include "control/apiserver/service_network.h"
+#include "control/controllers/allocators/allocation_table.h"
 #include "control/controllers/allocators/ip_range.h"
 #include "control/controllers/allocators/range_allocator.h"
 #include "control/controllers/controllers_test_util.h"
@@ -164,6 +165,33 @@ TEST_F(ServiceAllocation, DeletingAServiceReleasesItsAddresses) {
   EXPECT_EQ(b->at("spec")["clusterIP"], "10.96.0.20");
 }
 
+TEST_F(ServiceAllocation, AValueFreedByADeleteIsPickedAgain) {
+  auto a = CreateService(ServiceJson("a", "NodePort"));
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(CreateService(ServiceJson("b", "NodePort")).ok());
+  ASSERT_TRUE(DeleteService("a").ok());
+  // Dynamic picks take the lowest free value: a's.
+  auto c = CreateService(ServiceJson("c", "NodePort"));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->at("spec")["clusterIP"], a->at("spec")["clusterIP"]);
+  EXPECT_EQ(c->at("spec")["ports"][0]["nodePort"], a->at("spec")["ports"][0]["nodePort"]);
+}
+
+TEST_F(ServiceAllocation, AFailedWriteReleasesWhatItReserved) {
+  auto a = CreateService(ServiceJson("a", "NodePort"));
+  ASSERT_TRUE(a.ok()) << a.status();
+  // Allocated (the next address and port), then refused by the store: the
+  // name is taken. What it picked must not stay reserved.
+  EXPECT_THAT(ErrorMessage(CreateService(ServiceJson("a", "NodePort")).status()),
+              HasSubstr("already exists"));
+  auto b = CreateService(ServiceJson("b", "NodePort"));
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(a->at("spec")["clusterIP"], "10.96.1.1");
+  EXPECT_EQ(b->at("spec")["clusterIP"], "10.96.1.2");
+  EXPECT_EQ(b->at("spec")["ports"][0]["nodePort"],
+            a->at("spec")["ports"][0]["nodePort"].get<int>() + 1);
+}
+
 TEST_F(ServiceAllocation, ChangingTheTypeReleasesWhatTheNewTypeDoesNotUse) {
   ASSERT_TRUE(CreateService(WithNodePort(ServiceJson("a", "NodePort"), 30080)).ok());
   auto patched = MergePatchService("a", {{"spec", {{"type", "ClusterIP"}}}});
@@ -306,26 +334,34 @@ TEST(ServiceAllocator, RangesAreConfigurableAndAFullRangeSaysSo) {
   auto allocator = ServiceAllocator::Create(
       {.cluster_ip_ranges = {"10.0.0.0/30"}, .node_port_min = 31000, .node_port_max = 31001});
   ASSERT_TRUE(allocator.ok()) << allocator.status();
+  AllocationTable table;
   std::vector<json> stored;
+  std::vector<Reservation> held;  // as writes in flight: their values stay taken
   for (int i = 0; i < 2; ++i) {
     json s = ServiceJson("s" + std::to_string(i), "NodePort");
-    EXPECT_THAT(allocator->Allocate(s, stored), ::testing::IsEmpty());
+    Allocation allocation = table.Allocate(*allocator, s, json(), 0);
+    EXPECT_THAT(allocation.errors, ::testing::IsEmpty());
+    held.push_back(std::move(allocation.reservation));
     stored.push_back(s);
   }
   EXPECT_EQ(stored[0]["spec"]["clusterIP"], "10.0.0.1");
   EXPECT_EQ(stored[1]["spec"]["ports"][0]["nodePort"], 31001);
   json full = ServiceJson("full", "NodePort");
-  std::vector<FieldError> errors = allocator->Allocate(full, stored);
+  std::vector<FieldError> errors = table.Allocate(*allocator, full, json(), 0).errors;
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_THAT(errors[0].message, HasSubstr("range 10.0.0.0/30 is full"));
   EXPECT_THAT(errors[1].message, HasSubstr("range 31000-31001 is full"));
+  held.clear();  // the writes are done and recorded nothing
+  json again = ServiceJson("again", "NodePort");
+  EXPECT_THAT(table.Allocate(*allocator, again, json(), 0).errors, ::testing::IsEmpty())
+      << "released reservations free their values";
   json high = WithNodePort(ServiceJson("high", "NodePort"), 30080);
-  errors = allocator->Allocate(high, {});
+  errors = table.Allocate(*allocator, high, json(), 0).errors;
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_THAT(errors[0].message, HasSubstr("The range of valid ports is 31000-31001"));
   json dual = ServiceJson("dual");
   dual["spec"]["ipFamilyPolicy"] = "RequireDualStack";
-  errors = allocator->Allocate(dual, {});
+  errors = table.Allocate(*allocator, dual, json(), 0).errors;
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].message,
             "Invalid value: \"RequireDualStack\": this cluster is not configured for dual-stack "

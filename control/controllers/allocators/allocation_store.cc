@@ -1,5 +1,6 @@
 #include "control/controllers/allocators/allocation_store.h"
 
+#include <chrono>
 #include <map>
 #include <utility>
 
@@ -24,14 +25,6 @@ constexpr char kConflictPayload[] = "type.sluice.dev/allocations.Conflict";
 // key); more than a few in a row means something keeps undoing ours.
 constexpr int kAttempts = 8;
 
-std::string ClusterIpKey(const IpAddress& ip) {
-  return absl::StrCat(kAllocationsPrefix, "clusterips/", ip.ToString());
-}
-
-std::string NodePortKey(int64_t port) {
-  return absl::StrCat(kAllocationsPrefix, "nodeports/", port);
-}
-
 // "clusterIP 10.96.0.10" for a key, as the conflict's message says it.
 std::string Describe(absl::string_view key) {
   absl::string_view rest = key.substr(sizeof(kAllocationsPrefix) - 1);
@@ -49,18 +42,6 @@ std::set<std::string> KeysOf(absl::string_view value) {
 }
 
 }  // namespace
-
-std::set<std::string> AllocationKeys(const json& service) {
-  std::set<std::string> keys;
-  if (!service.is_object() || !service.contains("spec") || !service["spec"].is_object())
-    return keys;
-  const json& spec = service["spec"];
-  if (NeedsClusterIp(spec))
-    for (const std::string& text : ClusterIps(spec))
-      if (auto ip = IpAddress::Parse(text); ip.ok()) keys.insert(ClusterIpKey(*ip));
-  for (int64_t port : NodePortsOf(spec)) keys.insert(NodePortKey(port));
-  return keys;
-}
 
 absl::Status AllocationConflictError(absl::string_view what, absl::string_view owner) {
   absl::Status status = absl::AbortedError(absl::StrCat(
@@ -126,7 +107,14 @@ absl::StatusOr<TxnResult> AllocationRecordingStore::WriteService(
     }
     if (ops.size() == 1) return inner_->Txn(ops);
     SLUICE_ASSIGN_OR_RETURN(TxnResult txn, inner_->Txn(ops));
-    if (txn.succeeded || !txn.results[0].succeeded) return txn;
+    if (txn.succeeded) {
+      // The table learns of this server's own writes at once.
+      for (size_t i = 1; i < ops.size(); ++i)
+        table_.Apply(ops[i].key, i < claims_end ? std::optional(op.key) : std::nullopt,
+                     txn.results[i].revision);
+      return txn;
+    }
+    if (!txn.results[0].succeeded) return txn;
     for (size_t i = 1; i < claims_end; ++i) {
       if (txn.results[i].succeeded || !txn.results[i].kv.has_value()) continue;
       const KeyValue& claimed = *txn.results[i].kv;
@@ -134,13 +122,89 @@ absl::StatusOr<TxnResult> AllocationRecordingStore::WriteService(
       // repair racing that Service's update): it goes, at the revision read.
       SLUICE_ASSIGN_OR_RETURN(std::optional<KeyValue> owner,
                               inner_->Get(claimed.value, store::kLatest));
-      if (owner.has_value() && KeysOf(owner->value).contains(claimed.key))
+      if (owner.has_value() && KeysOf(owner->value).contains(claimed.key)) {
+        table_.Apply(claimed.key, claimed.value, claimed.mod_revision);
         return AllocationConflictError(Describe(claimed.key), claimed.value);
-      SLUICE_RETURN_IF_ERROR(inner_->Delete(claimed.key, claimed.mod_revision).status());
+      }
+      SLUICE_ASSIGN_OR_RETURN(WriteResult removed,
+                              inner_->Delete(claimed.key, claimed.mod_revision));
+      if (removed.succeeded) table_.Apply(claimed.key, std::nullopt, removed.revision);
     }
   }
   return absl::AbortedError(
       absl::StrCat("writing ", op.key, ": its allocations kept changing; try again"));
+}
+
+AllocationRecordingStore::~AllocationRecordingStore() {
+  stopping_ = true;
+  if (follower_.joinable()) follower_.join();
+}
+
+absl::StatusOr<Allocation> AllocationRecordingStore::Allocate(const ServiceAllocator& allocator,
+                                                              json& service, const json& stored,
+                                                              uint64_t start) {
+  SLUICE_RETURN_IF_ERROR(StartFollowing());
+  std::set<std::string> kept = AllocationKeys(stored);
+  // What the client asked for (the keys of the values given so far).
+  for (const std::string& key : AllocationKeys(service))
+    if (!kept.contains(key) && table_.Owner(key).has_value()) SLUICE_RETURN_IF_ERROR(Recheck(key));
+  return table_.Allocate(allocator, service, stored, start);
+}
+
+absl::Status AllocationRecordingStore::Recheck(const std::string& key) {
+  SLUICE_ASSIGN_OR_RETURN(int64_t revision, inner_->CurrentRevision());
+  SLUICE_ASSIGN_OR_RETURN(std::optional<KeyValue> kv, inner_->Get(key, store::kLatest));
+  if (!kv.has_value()) {
+    table_.Apply(key, std::nullopt, revision);
+    return absl::OkStatus();
+  }
+  SLUICE_ASSIGN_OR_RETURN(std::optional<KeyValue> owner, inner_->Get(kv->value, store::kLatest));
+  bool holds = owner.has_value() && KeysOf(owner->value).contains(key);
+  table_.Apply(key, holds ? std::optional(kv->value) : std::nullopt, kv->mod_revision);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<store::WatchStreamPtr> AllocationRecordingStore::Load() {
+  SLUICE_ASSIGN_OR_RETURN(store::ListResult list, inner_->List({.prefix = kAllocationsPrefix}));
+  table_.Reset(list.kvs, list.revision);
+  return inner_->Watch({.prefix = kAllocationsPrefix, .after_revision = list.revision});
+}
+
+absl::Status AllocationRecordingStore::StartFollowing() {
+  absl::MutexLock lock(&follow_mu_);
+  if (following_) return absl::OkStatus();
+  SLUICE_ASSIGN_OR_RETURN(store::WatchStreamPtr watch, Load());
+  following_ = true;
+  follower_ = std::thread([this, watch = std::move(watch)]() mutable { Follow(std::move(watch)); });
+  return absl::OkStatus();
+}
+
+void AllocationRecordingStore::Follow(store::WatchStreamPtr watch) {
+  while (!stopping_) {
+    if (watch == nullptr) {
+      // The watch fell behind compaction or failed: read everything again.
+      absl::StatusOr<store::WatchStreamPtr> loaded = Load();
+      if (loaded.ok()) {
+        watch = *std::move(loaded);
+      } else if (absl::IsCancelled(loaded.status())) {
+        return;
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+      continue;
+    }
+    absl::StatusOr<store::WatchResponse> next = watch->Next(absl::Milliseconds(100));
+    if (!next.ok()) {
+      if (absl::IsCancelled(next.status())) return;
+      watch.reset();
+      continue;
+    }
+    for (const store::Event& event : next->events)
+      table_.Apply(
+          event.kv.key,
+          event.type == store::EventType::kPut ? std::optional(event.kv.value) : std::nullopt,
+          event.kv.mod_revision, /*from_watch=*/true);
+  }
 }
 
 absl::StatusOr<int64_t> AllocationRecordingStore::Create(absl::string_view key,

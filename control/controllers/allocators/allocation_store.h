@@ -1,7 +1,8 @@
 // ClusterIPs and node ports recorded in the store, so that several API
 // servers on one etcd never hand out one twice. The allocator
-// (service_allocator.h) picks values from the stored Services under a lock of
-// one process; two processes can pick the same. So each value a Service holds
+// (service_allocator.h) picks values from this server's record of them
+// (allocation_table.h); two servers, or two writes of one server whose
+// record is behind, can pick the same. So each value a Service holds
 // also has a key of its own, /registry/sluice/allocations/clusterips/IP or
 // .../nodeports/PORT, whose value names the Service, and the store below
 // writes a Service in one transaction with creating the keys of the values it
@@ -12,25 +13,25 @@
 #ifndef SLUICE_CONTROL_CONTROLLERS_ALLOCATORS_ALLOCATION_STORE_H_
 #define SLUICE_CONTROL_CONTROLLERS_ALLOCATORS_ALLOCATION_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "control/controllers/allocators/allocation_table.h"
+#include "control/controllers/allocators/service_allocator.h"
+#include "control/store/forwarding_store.h"
 #include "control/store/store.h"
 #include "nlohmann/json.hpp"
 
 namespace sluice::controllers {
-
-inline constexpr char kAllocationsPrefix[] = "/registry/sluice/allocations/";
-inline constexpr char kServicesPrefix[] = "/registry/services/";
-
-// The allocation keys a stored Service (its JSON) holds.
-std::set<std::string> AllocationKeys(const nlohmann::json& service);
 
 // A write failed because another Service holds one of the values: the API
 // server allocates again (a dynamic value) or answers 422 (a requested one).
@@ -46,31 +47,28 @@ bool IsAllocationConflict(const absl::Status& status);
 absl::StatusOr<int> RepairAllocations(store::Store& store);
 
 // The store with allocation keys: writes of Services (keys under
-// /registry/services/) keep them; everything else passes through.
-class AllocationRecordingStore : public store::Store {
+// /registry/services/) keep them; everything else passes through. It also
+// keeps the server's AllocationTable: its own commits go in at once, and from
+// the first allocation on a watch on the allocation keys brings the rest.
+class AllocationRecordingStore : public store::ForwardingStore {
  public:
-  explicit AllocationRecordingStore(store::StorePtr inner) : inner_(std::move(inner)) {}
+  explicit AllocationRecordingStore(store::StorePtr inner)
+      : ForwardingStore(inner.get()), inner_(std::move(inner)) {}
+  ~AllocationRecordingStore() override;
+
+  // Allocates `service` (ServiceAllocator::Allocate; `stored` its stored
+  // version on update) and reserves what it gains until the Reservation is
+  // dropped, which the caller does after writing the Service. Values the
+  // client asked for that the table has as another's are checked in the
+  // store first, so that a record behind the store does not refuse them.
+  absl::StatusOr<Allocation> Allocate(const ServiceAllocator& allocator, nlohmann::json& service,
+                                      const nlohmann::json& stored, uint64_t start);
 
   absl::StatusOr<int64_t> Create(absl::string_view key, absl::string_view value) override;
-  absl::StatusOr<std::optional<store::KeyValue>> Get(absl::string_view key,
-                                                     int64_t revision) override {
-    return inner_->Get(key, revision);
-  }
-  absl::StatusOr<store::ListResult> List(const store::ListOptions& options) override {
-    return inner_->List(options);
-  }
   absl::StatusOr<store::WriteResult> Update(absl::string_view key, absl::string_view value,
                                             int64_t expected_mod_revision) override;
   absl::StatusOr<store::WriteResult> Delete(absl::string_view key,
                                             int64_t expected_mod_revision) override;
-  absl::StatusOr<store::TxnResult> Txn(const std::vector<store::TxnOp>& ops) override {
-    return inner_->Txn(ops);
-  }
-  absl::StatusOr<int64_t> CurrentRevision() override { return inner_->CurrentRevision(); }
-  absl::Status Compact(int64_t revision) override { return inner_->Compact(revision); }
-  absl::StatusOr<store::WatchStreamPtr> Watch(const store::WatchOptions& options) override {
-    return inner_->Watch(options);
-  }
 
  private:
   // Writes `op` (on a Service key) with the claims of what `value` holds that
@@ -78,8 +76,21 @@ class AllocationRecordingStore : public store::Store {
   // plain write would when op's own condition fails.
   absl::StatusOr<store::TxnResult> WriteService(const store::TxnOp& op,
                                                 const std::optional<store::KeyValue>& current);
+  // The table's record of `key` from the store: held, gone, or stale (its
+  // Service no longer holds it, so that a claim of it removes it).
+  absl::Status Recheck(const std::string& key);
+  // Loads the table and opens the watch that follows it, once.
+  absl::Status StartFollowing();
+  // Lists the allocation keys into the table and opens a watch after them.
+  absl::StatusOr<store::WatchStreamPtr> Load();
+  void Follow(store::WatchStreamPtr watch);
 
   store::StorePtr inner_;
+  AllocationTable table_;
+  absl::Mutex follow_mu_;
+  bool following_ ABSL_GUARDED_BY(follow_mu_) = false;
+  std::atomic<bool> stopping_{false};
+  std::thread follower_;
 };
 
 }  // namespace sluice::controllers

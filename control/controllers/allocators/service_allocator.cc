@@ -1,14 +1,9 @@
 #include "control/controllers/allocators/service_allocator.h"
 
 #include <map>
-#include <set>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
-#include "control/controllers/allocators/allocation_store.h"
 #include "control/controllers/allocators/service_json.h"
-#include "control/status_macros.h"
 
 namespace sluice::controllers {
 
@@ -36,7 +31,7 @@ absl::StatusOr<ServiceAllocator> ServiceAllocator::Create(const ServiceNetworkCo
   return allocator;
 }
 
-std::vector<FieldError> ServiceAllocator::Allocate(json& service, const std::vector<json>& others,
+std::vector<FieldError> ServiceAllocator::Allocate(json& service, const InUse& in_use,
                                                    const json& stored, uint64_t start) const {
   const json& held = stored.is_object() && stored.contains("spec") ? stored["spec"] : json();
   if (!service.contains("spec") || !service["spec"].is_object()) service["spec"] = json::object();
@@ -51,9 +46,9 @@ std::vector<FieldError> ServiceAllocator::Allocate(json& service, const std::vec
     spec.erase("ipFamilies");
     spec.erase("ipFamilyPolicy");
   } else {
-    errors = AllocateClusterIps(spec, others, held, start);
+    errors = AllocateClusterIps(spec, in_use, held, start);
   }
-  std::vector<FieldError> port_errors = AllocateNodePorts(spec, others, held, start);
+  std::vector<FieldError> port_errors = AllocateNodePorts(spec, in_use, held, start);
   errors.insert(errors.end(), port_errors.begin(), port_errors.end());
   return errors;
 }
@@ -142,40 +137,6 @@ void CarryOverAllocations(json& service, const json& old) {
              Field(spec, "healthCheckNodePort") == Field(old_spec, "healthCheckNodePort")) {
     spec.erase("healthCheckNodePort");
   }
-}
-
-absl::StatusOr<std::vector<json>> OtherServices(store::Store& store, absl::string_view self_key,
-                                                json* self) {
-  *self = nullptr;
-  SLUICE_ASSIGN_OR_RETURN(std::optional<store::KeyValue> stored,
-                          store.Get(self_key, store::kLatest));
-  if (stored.has_value()) *self = json::parse(stored->value, nullptr, false);
-  // The values others hold, from their allocation keys (allocation_store.h),
-  // where parsing every Service's JSON on every create cost most of a create.
-  // A key whose Service is gone is stale (a crash between writes): it gives
-  // way, as the store does when the value is claimed.
-  SLUICE_ASSIGN_OR_RETURN(store::ListResult stored_services,
-                          store.List({.prefix = kServicesPrefix}));
-  std::set<std::string, std::less<>> owners;
-  for (store::KeyValue& kv : stored_services.kvs) owners.insert(std::move(kv.key));
-  SLUICE_ASSIGN_OR_RETURN(store::ListResult list, store.List({.prefix = kAllocationsPrefix}));
-  std::map<std::string, json, std::less<>> specs;  // by owner's key
-  for (const store::KeyValue& kv : list.kvs) {
-    if (kv.value == self_key || !owners.contains(kv.value)) continue;
-    absl::string_view rest = kv.key;
-    rest.remove_prefix(std::min(rest.size(), std::string_view(kAllocationsPrefix).size()));
-    json& spec = specs[kv.value];
-    if (absl::ConsumePrefix(&rest, "clusterips/")) {
-      spec["clusterIPs"].push_back(std::string(rest));
-    } else if (absl::ConsumePrefix(&rest, "nodeports/")) {
-      int64_t port = 0;
-      if (absl::SimpleAtoi(rest, &port)) spec["ports"].push_back({{"nodePort", port}});
-    }
-  }
-  std::vector<json> services;
-  services.reserve(specs.size());
-  for (auto& [owner, spec] : specs) services.push_back({{"spec", std::move(spec)}});
-  return services;
 }
 
 }  // namespace sluice::controllers

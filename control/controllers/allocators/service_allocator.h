@@ -4,11 +4,9 @@
 // and the healthCheckNodePort of a LoadBalancer with externalTrafficPolicy
 // Local. Requested values are checked, with Kubernetes' messages.
 //
-// The allocator keeps no state: what is in use is read from the other stored
-// Services on every call, so a restart, a crash between two writes or a
-// deleted Service can never leak or double-book an address. The caller must
-// serialize calls with the write that records their result (the API server's
-// ResourceHandler holds one lock across both).
+// The allocator keeps no state: what is in use is the caller's, a server's
+// record of what every stored Service holds (allocation_table.h), which also
+// reserves the values picked until the write that records them is done.
 #ifndef SLUICE_CONTROL_CONTROLLERS_ALLOCATORS_SERVICE_ALLOCATOR_H_
 #define SLUICE_CONTROL_CONTROLLERS_ALLOCATORS_SERVICE_ALLOCATOR_H_
 
@@ -19,7 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "control/controllers/allocators/ip_range.h"
-#include "control/store/store.h"
+#include "control/controllers/allocators/range_allocator.h"
 #include "nlohmann/json.hpp"
 
 namespace sluice::controllers {
@@ -42,31 +40,38 @@ struct FieldError {
   std::string message;
 };
 
+// What other Services hold, read only: one allocator per Service CIDR, in
+// ServiceAllocator::cluster_ip_ranges() order, and one over the node port
+// range (offsets from its first port).
+struct InUse {
+  std::vector<const RangeAllocator*> cluster_ips;
+  const RangeAllocator* node_ports = nullptr;
+};
+
 class ServiceAllocator {
  public:
   static absl::StatusOr<ServiceAllocator> Create(const ServiceNetworkConfig& config);
 
   // Fills spec.ipFamilies, ipFamilyPolicy, clusterIP(s), ports[].nodePort and
   // healthCheckNodePort of `service` (defaulted and validated) from what
-  // `others` (every other stored Service) leave free. `stored` is this
+  // `in_use` leaves free. `stored` is this
   // Service's stored version on update: what it holds already is kept
   // unchecked, as Kubernetes does, so that a narrower range configured later
   // does not make the Service impossible to update. Errors leave `service`
   // half-filled: the caller must not store it.
   // `start` offsets the dynamic picks (RangeAllocator::AllocateNext).
-  std::vector<FieldError> Allocate(nlohmann::json& service,
-                                   const std::vector<nlohmann::json>& others,
+  std::vector<FieldError> Allocate(nlohmann::json& service, const InUse& in_use,
                                    const nlohmann::json& stored = nullptr,
                                    uint64_t start = 0) const;
 
   const std::vector<IpRange>& cluster_ip_ranges() const { return ranges_; }
+  int node_port_min() const { return node_port_min_; }
+  int node_port_max() const { return node_port_max_; }
 
  private:
-  std::vector<FieldError> AllocateClusterIps(nlohmann::json& spec,
-                                             const std::vector<nlohmann::json>& others,
+  std::vector<FieldError> AllocateClusterIps(nlohmann::json& spec, const InUse& in_use,
                                              const nlohmann::json& held, uint64_t start) const;
-  std::vector<FieldError> AllocateNodePorts(nlohmann::json& spec,
-                                            const std::vector<nlohmann::json>& others,
+  std::vector<FieldError> AllocateNodePorts(nlohmann::json& spec, const InUse& in_use,
                                             const nlohmann::json& held, uint64_t start) const;
 
   std::vector<IpRange> ranges_;  // primary family first
@@ -80,14 +85,6 @@ class ServiceAllocator {
 // uses are dropped if the client left them unchanged (NodePort -> ClusterIP
 // releases the node ports, -> ExternalName the ClusterIPs).
 void CarryOverAllocations(nlohmann::json& service, const nlohmann::json& old);
-
-// What every stored Service but the one at `self_key` holds, as Services whose
-// spec has only clusterIPs and ports[].nodePort (from the allocation keys of
-// allocation_store.h: the store must be an AllocationRecordingStore); the one
-// at `self_key` goes to `self` (null when it is not stored).
-absl::StatusOr<std::vector<nlohmann::json>> OtherServices(store::Store& store,
-                                                          absl::string_view self_key,
-                                                          nlohmann::json* self);
 
 }  // namespace sluice::controllers
 

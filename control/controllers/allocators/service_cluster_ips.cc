@@ -86,8 +86,7 @@ std::vector<FieldError> InitFamilies(json& spec, const std::vector<IpRange>& ran
 
 }  // namespace
 
-std::vector<FieldError> ServiceAllocator::AllocateClusterIps(json& spec,
-                                                             const std::vector<json>& others,
+std::vector<FieldError> ServiceAllocator::AllocateClusterIps(json& spec, const InUse& in_use,
                                                              const json& held,
                                                              uint64_t start) const {
   std::vector<IpFamily> families;
@@ -100,18 +99,11 @@ std::vector<FieldError> ServiceAllocator::AllocateClusterIps(json& spec,
     return errors;
   }
 
+  // This Service's picks go to overlays of what others hold.
   std::vector<RangeAllocator> allocators;
-  for (const IpRange& r : ranges_)
-    allocators.emplace_back(r.size(), RangeAllocator::DefaultStaticBand(r.size()));
-  for (const json& other : others) {
-    if (!other.contains("spec") || !NeedsClusterIp(other["spec"])) continue;
-    for (const std::string& text : ClusterIps(other["spec"])) {
-      auto address = IpAddress::Parse(text);
-      if (!address.ok()) continue;
-      for (size_t r = 0; r < ranges_.size(); ++r)
-        if (auto offset = ranges_[r].OffsetOf(*address)) allocators[r].MarkUsed(*offset);
-    }
-  }
+  for (size_t r = 0; r < ranges_.size(); ++r)
+    allocators.emplace_back(ranges_[r].size(), RangeAllocator::DefaultStaticBand(ranges_[r].size()),
+                            in_use.cluster_ips[r]);
 
   json allocated = json::array();
   for (size_t i = 0; i < families.size(); ++i) {

@@ -12,18 +12,13 @@ namespace sluice::controllers {
 
 using json = nlohmann::json;
 
-std::vector<FieldError> ServiceAllocator::AllocateNodePorts(json& spec,
-                                                            const std::vector<json>& others,
+std::vector<FieldError> ServiceAllocator::AllocateNodePorts(json& spec, const InUse& in_use,
                                                             const json& held,
                                                             uint64_t start) const {
   std::vector<FieldError> errors;
   uint64_t size = static_cast<uint64_t>(node_port_max_ - node_port_min_ + 1);
-  RangeAllocator allocator(size, RangeAllocator::DefaultStaticBand(size));
-  for (const json& other : others)
-    if (other.contains("spec"))
-      for (int64_t port : NodePortsOf(other["spec"]))
-        if (port >= node_port_min_ && port <= node_port_max_)
-          allocator.MarkUsed(static_cast<uint64_t>(port - node_port_min_));
+  // This Service's picks go to an overlay of what others hold.
+  RangeAllocator allocator(size, RangeAllocator::DefaultStaticBand(size), in_use.node_ports);
   std::string range = absl::StrCat(node_port_min_, "-", node_port_max_);
   std::string type = StringField(spec, "type");
   // A requested port: in range and free. This Service may use one port for
