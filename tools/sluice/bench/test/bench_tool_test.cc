@@ -184,7 +184,7 @@ TEST(BenchTool, PacketGeneratorNewFlowFramesEachOpenAFlow) {
     return n.ok() ? std::stoull(*n) : 0;
   };
 
-  spec.saddr = 0x0a0a0000;  // 10.10.0.0: the generator writes the low half
+  spec.saddr = 0x0a0b0000;  // 10.11.0.0: the generator writes the low half
   spec.sport = 40000;
   auto fresh = (*gen)->Run(UdpFrame(spec), true, {5000, 0, 0}, sunk);
   ASSERT_TRUE(fresh.ok()) << fresh.status();
