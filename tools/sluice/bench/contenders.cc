@@ -154,14 +154,8 @@ class Sluice : public Contender {
   absl::Status Prepare(GeneratorKind kind) override {
     if (kind == GeneratorKind::kLive) return absl::OkStatus();
     engine_->EnableRedirect(true);
-    const int fd = engine_->ProgramFd(LB_HOOK_EXTERNAL);
-    return InNetns(topo_.node_ns(), [&]() -> absl::Status {
-      if (int err = bpf_xdp_attach(topo_.node_ext_ifindex(), fd, 0, nullptr); err != 0) {
-        return absl::InternalError(
-            absl::StrCat("attaching Sluice's XDP program: ", strerror(-err)));
-      }
-      return absl::OkStatus();
-    });
+    return AttachXdpInNetns(topo_.node_ns(), topo_.node_ext_ifindex(),
+                            engine_->ProgramFd(LB_HOOK_EXTERNAL), "Sluice's XDP program");
   }
   GeneratorControl Generator() const override {
     return {bpf_program__fd(skel_->progs.lb_live_sluice), skel_->bss->lb_live_frame,

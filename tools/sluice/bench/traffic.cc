@@ -35,15 +35,6 @@ void Put32(std::vector<uint8_t>& f, size_t at, uint32_t v) {
   Put16(f, at + 2, static_cast<uint16_t>(v));
 }
 
-absl::Status Attach(const std::string& ns, int ifindex, int prog_fd, const char* what) {
-  return InNetns(ns, [&]() -> absl::Status {
-    if (int err = bpf_xdp_attach(ifindex, prog_fd, 0, nullptr); err != 0) {
-      return absl::InternalError(absl::StrCat("attaching ", what, ": ", strerror(-err)));
-    }
-    return absl::OkStatus();
-  });
-}
-
 class LiveGenerator : public TrafficGenerator {
  public:
   LiveGenerator(const GeneratorControl& gen, std::string node_ns, int ifindex)
@@ -68,6 +59,15 @@ class LiveGenerator : public TrafficGenerator {
 };
 
 }  // namespace
+
+absl::Status AttachXdpInNetns(const std::string& ns, int ifindex, int prog_fd, const char* what) {
+  return InNetns(ns, [&]() -> absl::Status {
+    if (int err = bpf_xdp_attach(ifindex, prog_fd, 0, nullptr); err != 0) {
+      return absl::InternalError(absl::StrCat("attaching ", what, ": ", strerror(-err)));
+    }
+    return absl::OkStatus();
+  });
+}
 
 const char* GeneratorName(GeneratorKind kind) {
   return kind == GeneratorKind::kLive ? "live" : "packet";
@@ -112,8 +112,8 @@ absl::StatusOr<std::unique_ptr<LivePrograms>> LivePrograms::Load(const std::stri
   p->skel_ = lb_live__open_and_load();
   if (!p->skel_)
     return absl::InternalError(absl::StrCat("loading bpf/lb_live.c: ", strerror(errno)));
-  if (auto s =
-          Attach(sink_ns, sink_ifindex, bpf_program__fd(p->skel_->progs.lb_live_sink), "the sink");
+  if (auto s = AttachXdpInNetns(sink_ns, sink_ifindex,
+                                bpf_program__fd(p->skel_->progs.lb_live_sink), "the sink");
       !s.ok()) {
     return s;
   }
@@ -121,7 +121,8 @@ absl::StatusOr<std::unique_ptr<LivePrograms>> LivePrograms::Load(const std::stri
 }
 
 absl::Status LivePrograms::AttachCeiling(const std::string& node_ns, int ifindex) const {
-  return Attach(node_ns, ifindex, bpf_program__fd(skel_->progs.lb_live_drop), "the ceiling");
+  return AttachXdpInNetns(node_ns, ifindex, bpf_program__fd(skel_->progs.lb_live_drop),
+                          "the ceiling");
 }
 
 LivePrograms::~LivePrograms() {

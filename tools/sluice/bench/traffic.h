@@ -53,6 +53,10 @@ struct GeneratorControl {
   volatile uint32_t* new_flows = nullptr;
 };
 
+// Attaches XDP program `prog_fd` to interface `ifindex` of namespace `ns`
+// (`what` names it in errors); the attachment goes with the namespace.
+absl::Status AttachXdpInNetns(const std::string& ns, int ifindex, int prog_fd, const char* what);
+
 // bpf/lb_live.c loaded: the kernel-path generator, the no-op ceiling and the
 // sink, attached to the sink's interface in its namespace. The attachment
 // goes with the namespace.
