@@ -73,6 +73,10 @@ class Nftables : public KernelPath {
 class Noop : public KernelPath {
  public:
   using KernelPath::KernelPath;
+  absl::Status Prepare(GeneratorKind kind) override {
+    if (kind == GeneratorKind::kLive) return absl::OkStatus();
+    return live_.AttachCeiling(topo_.node_ns(), topo_.node_ext_ifindex());
+  }
   GeneratorControl Generator() const override { return live_.Noop(); }
   uint64_t Delivered() const override { return live_.Ceiling(); }
   absl::Status ForgetFlows() override { return absl::OkStatus(); }
@@ -100,7 +104,7 @@ ServicePort ToServicePort(const BenchService& s) {
 
 class Sluice : public Contender {
  public:
-  Sluice(const LivePrograms& live) : live_(live) {}
+  Sluice(const Topology& topo, const LivePrograms& live) : topo_(topo), live_(live) {}
   ~Sluice() override {
     table_.reset();
     lb_live_sluice__destroy(skel_);
@@ -145,6 +149,14 @@ class Sluice : public Contender {
     if (auto s = table_->Apply(desired_); !s.ok()) return s;
     return Since(t);
   }
+  // Real frames meet the program the agent attaches to a node's external
+  // interface, forwarding as on a node.
+  absl::Status Prepare(GeneratorKind kind) override {
+    if (kind == GeneratorKind::kLive) return absl::OkStatus();
+    engine_->EnableRedirect(true);
+    return AttachXdpInNetns(topo_.node_ns(), topo_.node_ext_ifindex(),
+                            engine_->ProgramFd(LB_HOOK_EXTERNAL), "Sluice's XDP program");
+  }
   GeneratorControl Generator() const override {
     return {bpf_program__fd(skel_->progs.lb_live_sluice), skel_->bss->lb_live_frame,
             &skel_->bss->lb_live_new_flows};
@@ -156,6 +168,7 @@ class Sluice : public Contender {
   }
 
  private:
+  const Topology& topo_;
   const LivePrograms& live_;
   std::unique_ptr<BpfEngine> engine_;
   lb_live_sluice* skel_ = nullptr;
@@ -169,7 +182,7 @@ absl::StatusOr<std::unique_ptr<Contender>> MakeContender(const std::string& name
                                                          const Topology& topology,
                                                          const LivePrograms& live) {
   if (name == "sluice") {
-    auto c = std::make_unique<Sluice>(live);
+    auto c = std::make_unique<Sluice>(topology, live);
     if (auto s = c->Init(); !s.ok()) return s;
     return c;
   }

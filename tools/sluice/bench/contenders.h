@@ -1,14 +1,19 @@
 // The contenders of `sluice bench`, each set up in a fresh topology with the
 // same Services:
 //   sluice    Sluice's BPF engine programmed from Service objects
-//             (ServiceTable), its XDP core run by the generator with redirect;
+//             (ServiceTable), its XDP core with redirect: run by the live
+//             generator, or attached to the node's external interface;
 //   iptables  kube-proxy's iptables-mode rules, via iptables-restore;
 //   nftables  kube-proxy's nftables-mode table, via nft -f;
 //   floor     plain IPv4 forwarding with no rules;
-//   noop      a no-op XDP program counting at the generator (the ceiling).
-// The kernel-path contenders share the generator of bpf/lb_live.c (XDP_PASS
-// into the node's stack) and have their conntrack table emptied before each
-// new-flow run so that every run starts alike (Sluice its own).
+//   noop      a no-op XDP program counting and dropping what the generator
+//             makes (the ceiling): the live generator's own, or one on the
+//             node's external interface.
+// Under live frames the kernel-path contenders share the generator of
+// bpf/lb_live.c (XDP_PASS into the node's stack); under the packet generator
+// nothing sits in front of their stack. They have their conntrack table
+// emptied before each new-flow run so that every run starts alike (Sluice
+// its own).
 #ifndef SLUICE_TOOLS_SLUICE_BENCH_CONTENDERS_H_
 #define SLUICE_TOOLS_SLUICE_BENCH_CONTENDERS_H_
 
@@ -38,6 +43,14 @@ class Contender {
   // there is nothing to change.
   virtual absl::StatusOr<double> ChangeEndpoint(const BenchService& before,
                                                 const BenchService& after) = 0;
+  // Readies the contender for `kind` of traffic, once, after Load: live
+  // frames run Generator()'s program; the packet generator's frames meet
+  // whatever this attaches to the node's external interface.
+  virtual absl::Status Prepare(GeneratorKind kind) {
+    (void)kind;
+    return absl::OkStatus();
+  }
+  // The live-frames program (GeneratorKind::kLive).
   virtual GeneratorControl Generator() const = 0;
   virtual uint64_t Delivered() const = 0;
   // Empties the flow table (conntrack): before each pattern and each

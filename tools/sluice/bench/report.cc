@@ -89,12 +89,15 @@ const Cell* FloorOf(const std::vector<Cell>& cells, const Cell& cell) {
 }
 
 std::string TextReport(const Machine& m, const Settings& s, const std::vector<Cell>& cells) {
+  const bool live = s.generator == "live";
   std::string out = absl::StrFormat(
       "machine: %s, %u cores, kernel %s, %s\n"
-      "%u-byte UDP frames, live-frames generator on one core, median of %u runs "
-      "(Mpps = delivered at the sink / wall time less each test run's fixed cost; "
-      "spread = min..max)\n",
-      m.cpu, m.cores, m.kernel, m.iptables, s.size, s.runs);
+      "%u-byte UDP frames, %s generator on one core, median of %u runs "
+      "(Mpps = delivered at the sink / %s; spread = min..max)\n",
+      m.cpu, m.cores, m.kernel, m.iptables, s.size,
+      live ? "live-frames" : "packet (AF_PACKET TX ring in the client namespace)", s.runs,
+      live ? "wall time less each test run's fixed cost"
+           : "wall time of the sends, the generator's own cost included");
   absl::StrAppendFormat(&out, "%-9s %9s %-11s %8s %17s %10s %8s %10s %10s\n", "contender",
                         "services", "pattern", "Mpps", "spread", "ns/pkt", "x floor", "load",
                         "1 ep change");
@@ -116,7 +119,8 @@ std::string JsonReport(const Machine& m, const Settings& s, const std::vector<Ce
   nlohmann::json j;
   j["machine"] = {
       {"cpu", m.cpu}, {"cores", m.cores}, {"kernel", m.kernel}, {"iptables", m.iptables}};
-  j["settings"] = {{"frame_bytes", s.size},
+  j["settings"] = {{"generator", s.generator},
+                   {"frame_bytes", s.size},
                    {"runs", s.runs},
                    {"packets_per_run", s.packets},
                    {"duration_ms_per_run", s.duration_ms}};

@@ -40,6 +40,7 @@ struct Settings {
   uint32_t runs = 3;
   uint64_t packets = 0;
   uint32_t duration_ms = 0;
+  std::string generator;  // "live" or "packet" (GeneratorName)
 };
 
 // The floor's cell at the same services and pattern, or null.

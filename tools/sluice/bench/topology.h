@@ -6,6 +6,8 @@
 //                 int        10.20.0.1/24    <p>-sink eth0
 //   <p>-sink      eth0       10.20.0.2/24    (counts and drops)
 //
+// New-flow frames come from 10.11.0.0/16 (clients behind the client's link;
+// the node needs no route back for one-way UDP, rp_filter is off).
 // <p> is "sbench" + pid + "-" + counter. The node forwards (its own sysctls)
 // with rp_filter off, routes the endpoints' range (services.h) and the
 // service range via the sink, whose neighbour entry is permanent so that no

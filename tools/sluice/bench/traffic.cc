@@ -35,8 +35,44 @@ void Put32(std::vector<uint8_t>& f, size_t at, uint32_t v) {
   Put16(f, at + 2, static_cast<uint16_t>(v));
 }
 
-// Reads `counter` until two reads 5 ms apart agree (frames still in a veth's
-// queue reach the sink from softirq after the test run returned).
+class LiveGenerator : public TrafficGenerator {
+ public:
+  LiveGenerator(const GeneratorControl& gen, std::string node_ns, int ifindex)
+      : gen_(gen), node_ns_(std::move(node_ns)), ifindex_(ifindex) {}
+  absl::Status Calibrate(const std::vector<uint8_t>& frame) override {
+    auto fixed = FixedCallCost(gen_, node_ns_, ifindex_, frame);
+    if (!fixed.ok()) return fixed.status();
+    fixed_ = *fixed;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<RunResult> Run(const std::vector<uint8_t>& frame, bool new_flows,
+                                const RunLimit& limit,
+                                const std::function<uint64_t()>& delivered) override {
+    return RunLive(gen_, node_ns_, ifindex_, frame, new_flows, limit, delivered, fixed_);
+  }
+
+ private:
+  GeneratorControl gen_;
+  std::string node_ns_;
+  int ifindex_;
+  double fixed_ = 0;
+};
+
+}  // namespace
+
+absl::Status AttachXdpInNetns(const std::string& ns, int ifindex, int prog_fd, const char* what) {
+  return InNetns(ns, [&]() -> absl::Status {
+    if (int err = bpf_xdp_attach(ifindex, prog_fd, 0, nullptr); err != 0) {
+      return absl::InternalError(absl::StrCat("attaching ", what, ": ", strerror(-err)));
+    }
+    return absl::OkStatus();
+  });
+}
+
+const char* GeneratorName(GeneratorKind kind) {
+  return kind == GeneratorKind::kLive ? "live" : "packet";
+}
+
 uint64_t Settled(const std::function<uint64_t()>& counter) {
   uint64_t last = counter();
   for (int i = 0; i < 100; ++i) {
@@ -47,8 +83,6 @@ uint64_t Settled(const std::function<uint64_t()>& counter) {
   }
   return last;
 }
-
-}  // namespace
 
 std::vector<uint8_t> UdpFrame(const FrameSpec& s) {
   std::vector<uint8_t> f(s.size, 0);
@@ -78,15 +112,17 @@ absl::StatusOr<std::unique_ptr<LivePrograms>> LivePrograms::Load(const std::stri
   p->skel_ = lb_live__open_and_load();
   if (!p->skel_)
     return absl::InternalError(absl::StrCat("loading bpf/lb_live.c: ", strerror(errno)));
-  int fd = bpf_program__fd(p->skel_->progs.lb_live_sink);
-  auto s = InNetns(sink_ns, [&]() -> absl::Status {
-    if (int err = bpf_xdp_attach(sink_ifindex, fd, 0, nullptr); err != 0) {
-      return absl::InternalError(absl::StrCat("attaching the sink: ", strerror(-err)));
-    }
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
+  if (auto s = AttachXdpInNetns(sink_ns, sink_ifindex,
+                                bpf_program__fd(p->skel_->progs.lb_live_sink), "the sink");
+      !s.ok()) {
+    return s;
+  }
   return p;
+}
+
+absl::Status LivePrograms::AttachCeiling(const std::string& node_ns, int ifindex) const {
+  return AttachXdpInNetns(node_ns, ifindex, bpf_program__fd(skel_->progs.lb_live_drop),
+                          "the ceiling");
 }
 
 LivePrograms::~LivePrograms() {
@@ -176,6 +212,17 @@ absl::StatusOr<double> FixedCallCost(const GeneratorControl& gen, const std::str
     best = std::min(best, r->seconds);
   }
   return best;
+}
+
+std::unique_ptr<TrafficGenerator> MakeLiveGenerator(const GeneratorControl& gen,
+                                                    const std::string& node_ns, int ifindex) {
+  return std::make_unique<LiveGenerator>(gen, node_ns, ifindex);
+}
+
+absl::Status ProbeLiveFrames(const LivePrograms& live, const std::string& node_ns, int ifindex) {
+  auto r = RunLive(live.Noop(), node_ns, ifindex, UdpFrame({}), false, {1, 0, 0},
+                   [] { return uint64_t{0}; });
+  return r.status();
 }
 
 }  // namespace sluice::bench

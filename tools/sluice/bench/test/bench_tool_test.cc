@@ -1,5 +1,6 @@
 // Tests of `sluice bench` (root, as CI runs them): a short run of every
-// contender delivers and counts packets and reports every cell, the
+// contender delivers and counts packets and reports every cell, with the
+// generator the tool chose and with the packet generator forced, the
 // topology is gone afterwards and after Ctrl-C, and the kube-proxy rules the
 // tool generates really DNAT a datagram from the client to an endpoint.
 // No test asserts a rate.
@@ -25,8 +26,10 @@
 #include "gtest/gtest.h"
 #include "tools/sluice/bench/command.h"
 #include "tools/sluice/bench/kube_rules.h"
+#include "tools/sluice/bench/packet_gen.h"
 #include "tools/sluice/bench/services.h"
 #include "tools/sluice/bench/topology.h"
+#include "tools/sluice/bench/traffic.h"
 
 namespace sluice::bench {
 namespace {
@@ -95,6 +98,9 @@ TEST(BenchTool, EveryContenderDeliversAndTheJsonHasEveryCell) {
 
   auto j = nlohmann::json::parse(Slurp(dir + "/report.json"));
   EXPECT_FALSE(j["machine"]["kernel"].get<std::string>().empty());
+  // Live frames where the kernel runs them, else the packet generator.
+  const std::string generator = j["settings"]["generator"];
+  EXPECT_TRUE(generator == "live" || generator == "packet") << generator;
   std::set<std::tuple<std::string, int, std::string>> seen;
   for (const auto& c : j["cells"]) {
     const std::string contender = c["contender"];
@@ -122,6 +128,77 @@ TEST(BenchTool, EveryContenderDeliversAndTheJsonHasEveryCell) {
   EXPECT_EQ(seen.size(), 20u);
   // The table went to stdout.
   EXPECT_NE(Slurp(dir + "/out").find("x floor"), std::string::npos);
+}
+
+TEST(BenchTool, EveryContenderDeliversRealFramesFromThePacketGenerator) {
+  const TempDir tmp;
+  const std::string dir = tmp;
+  pid_t pid = StartSluice({"bench", "--generator", "packet", "--services", "1", "--runs", "1",
+                           "--packets", "2000", "--json", dir + "/report.json"},
+                          dir);
+  int status = WaitFor(pid, 120s);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Slurp(dir + "/err");
+  EXPECT_TRUE(Topology::NamespacesOf(pid).empty());
+
+  auto j = nlohmann::json::parse(Slurp(dir + "/report.json"));
+  EXPECT_EQ(j["settings"]["generator"], "packet");
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& c : j["cells"]) {
+    const std::string contender = c["contender"];
+    seen.insert({contender, c["pattern"].get<std::string>()});
+    ASSERT_EQ(c["runs"].size(), 1u);
+    const auto& r = c["runs"][0];
+    EXPECT_EQ(r["sent"].get<uint64_t>(), 2000u) << contender;
+    EXPECT_GT(r["delivered"].get<uint64_t>(), 0u) << contender;
+    EXPECT_LE(r["delivered"].get<uint64_t>(), 2000u) << contender;
+    EXPECT_EQ(r["fixed_seconds_removed"].get<double>(), 0) << contender;
+    EXPECT_GT(c["mpps_median"].get<double>(), 0) << contender;
+  }
+  EXPECT_EQ(seen.size(), 10u);
+  EXPECT_NE(Slurp(dir + "/out").find("packet (AF_PACKET TX ring"), std::string::npos)
+      << Slurp(dir + "/out");
+}
+
+// The packet generator's new-flow frames are each a flow of their own (the
+// node's conntrack table holds one entry per frame), its established frames
+// one flow, and the sink counts them all.
+TEST(BenchTool, PacketGeneratorNewFlowFramesEachOpenAFlow) {
+  auto topo = Topology::Create();
+  ASSERT_TRUE(topo.ok()) << topo.status();
+  Topology& t = **topo;
+  const auto services = MakeServices(1, 3);
+  auto r = bench::Run(t.node_ns(), {"iptables-restore"}, IptablesRules(services));
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto live = LivePrograms::Load(t.sink_ns(), t.sink_ifindex());
+  ASSERT_TRUE(live.ok()) << live.status();
+  auto gen = PacketGenerator::Create(t.client_ns(), "eth0");
+  ASSERT_TRUE(gen.ok()) << gen.status();
+  FrameSpec spec;
+  spec.src_mac = t.client_mac();
+  spec.dst_mac = t.node_ext_mac();
+  spec.daddr = Target(services).vip;
+  spec.dport = kServicePort;
+  auto sunk = [&] { return (*live)->Sunk(); };
+  auto flows = [&]() -> uint64_t {
+    auto n = bench::Run(t.node_ns(), {"conntrack", "-C"});
+    return n.ok() ? std::stoull(*n) : 0;
+  };
+
+  spec.saddr = 0x0a0b0000;  // 10.11.0.0: the generator writes the low half
+  spec.sport = 40000;
+  auto fresh = (*gen)->Run(UdpFrame(spec), true, {5000, 0, 0}, sunk);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ(fresh->sent, 5000u);
+  EXPECT_EQ(fresh->delivered, 5000u);
+  EXPECT_GE(flows(), 5000u);
+
+  ASSERT_TRUE(bench::Run(t.node_ns(), {"conntrack", "-F"}).ok());
+  spec.saddr = 0x0a0a0002;
+  auto same = (*gen)->Run(UdpFrame(spec), false, {5000, 0, 0}, sunk);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_EQ(same->delivered, 5000u);
+  EXPECT_EQ(flows(), 1u);
+  EXPECT_TRUE(t.Teardown().ok());
 }
 
 TEST(BenchTool, CtrlCRemovesTheTopology) {
