@@ -58,21 +58,6 @@ void Ct4Table::ForEach(const std::function<void(const lb_ct4_key&, const lb_ct_e
   }
 }
 
-bool Ct4Table::Lookup(const lb_ct4_key& key, lb_ct_entry* entry) const {
-  uint32_t h = lb_ct4_hash(&key);
-  for (uint32_t i : {lb_ct4_primary(h), lb_ct4_secondary(h)}) {
-    for (int w = 0; w < LB_CT4_WAYS; ++w) {
-      uint32_t tag;
-      lb_ct4_slot s;
-      if (ReadWay(buckets_[i], w, &tag, &s) && std::memcmp(&s.key, &key, sizeof(key)) == 0) {
-        *entry = s.entry;
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
 size_t Ct4Table::DeleteIf(const std::function<bool(const lb_ct4_key&, const lb_ct_entry&)>& match) {
   size_t n = 0;
   for (uint32_t i = 0; i < LB_CT4_BUCKETS; ++i) {

@@ -24,7 +24,6 @@ class Ct4Table {
 
   // Calls fn for every live entry (a copy read between two equal tags).
   void ForEach(const std::function<void(const lb_ct4_key&, const lb_ct_entry&)>& fn) const;
-  bool Lookup(const lb_ct4_key& key, lb_ct_entry* entry) const;
   // Deletes every entry for which `match` holds when judged right before its
   // deletion; returns how many went.
   size_t DeleteIf(const std::function<bool(const lb_ct4_key&, const lb_ct_entry&)>& match);

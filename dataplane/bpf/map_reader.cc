@@ -92,9 +92,11 @@ absl::StatusOr<size_t> DeleteConntrackIf(
   if (!table.ok()) return table.status();
   size_t n = table->DeleteIf(
       [&](const lb_ct4_key& k4, const lb_ct_entry& e) { return match(Generic(k4), e); });
-  for (const auto& [k, e] : ReadConntrack(m, [&](const lb_ct_key&k, const lb_ct_entry&e) {
-         return k.family != LB_AF_INET && match(k, e);
-       })) {
+  std::vector<lb_ct_key> ct6;
+  ForEach<lb_ct_key, lb_ct_entry>(m.ct6, [&](const lb_ct_key& k, const lb_ct_entry& e) {
+    if (match(k, e)) ct6.push_back(k);
+  });
+  for (const lb_ct_key& k : ct6) {
     // Packets keep writing while we sweep: judge the entry as it is now.
     lb_ct_entry now{};
     if (bpf_map_lookup_elem(m.ct6, &k, &now) != 0 || !match(k, now)) continue;
